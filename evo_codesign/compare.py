@@ -1,11 +1,13 @@
-"""Strategies x seeds at equal budgets, scored against the union of all their fronts.
+"""Strategies x seeds at equal budgets, scored against a reference front.
 
-Objectives are normalised with bounds frozen from the union of every final front (stored in the
-output), hypervolume uses the reference point 1.1 in every normalised objective, IGD+ is measured
-against the non-dominated union (moocore), and "evaluations to 95 % / 99 %" is the first unique
-evaluation count at which a run's best-so-far front reaches that fraction of the union's
-hypervolume (NaN if never). Multi-phase strategies only produce designs in the final objective
-space in their last phase, so their curves start after phase 1's evaluations.
+The reference is the exact Pareto front when one is given (an enumerable space, see
+:mod:`evo_codesign.strategies.reference`), otherwise the union of every run's final front.
+Objectives are normalised with bounds frozen from that reference (the exact front, or the union)
+and stored in the output; hypervolume uses the reference point 1.1 in every normalised objective,
+IGD+ is measured against the reference front (moocore), and "evaluations to 95 % / 99 %" is the
+first unique evaluation count at which a run's best-so-far front reaches that fraction of the
+reference hypervolume (NaN if never). Multi-phase strategies only produce designs in the final
+objective space in their last phase, so their curves start after the earlier phases' evaluations.
 """
 
 from __future__ import annotations
@@ -18,46 +20,60 @@ import numpy as np
 import pandas as pd
 
 from .config import Config
+from .evaluate import build_evaluator
 from .io.history import evaluation_log, hv_curve
 from .metrics import Bounds, evals_to_fraction, igd_plus, nondominated, normalised_hv
-from .strategies import STRATEGIES, StrategyResult, run_strategy
+from .search import space_for
+from .strategies import STRATEGIES, StrategyResult, run_strategy, strategies_for
 
 __all__ = ["compare", "summary_table"]
 
 
-def _curve(result: StrategyResult, out: Path, objectives: Sequence[str], bounds: Bounds) -> pd.DataFrame:
-    if result.strategy == "coupled":
-        log, _ = evaluation_log(out / "coupled")
-        offset = 0
-    else:
-        log, _ = evaluation_log(out / result.strategy / "phase2_hw")
-        offset = result.phase_evaluations[0]
+def _curve(result: StrategyResult, objectives: Sequence[str], bounds: Bounds) -> pd.DataFrame:
+    log, _ = evaluation_log(result.final_run)
     c = hv_curve(log, objectives, bounds)
-    c["evaluations"] += offset
+    c["evaluations"] += sum(result.phase_evaluations[:-1])
     return c.assign(strategy=result.strategy, seed=result.seed)
 
 
-def compare(cfg: Config, out: str | Path, *, strategies: Sequence[str] = tuple(STRATEGIES), repeats: int = 3,
+def compare(cfg: Config, out: str | Path, *, strategies: Sequence[str] | None = None, repeats: int = 3,
+            reference_F: np.ndarray | None = None, embedding: Any = None, resume: bool = False,
             **options: Any) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Run every strategy for ``repeats`` seeds (cfg.seed, cfg.seed + 1, ...) at ``cfg.search.budget``.
 
-    Returns ``(per_run, curves, fronts)``: one row per run with its scores, hypervolume curves, and
-    the tidy frame of every final front. Everything is also written into ``out``.
+    ``strategies``: default, every strategy that applies to the config's space
+    (:func:`~evo_codesign.strategies.strategies_for`). ``reference_F``: the exact front
+    (minimisation form) to score against; default, the union of all final fronts. ``embedding``:
+    the space every strategy searches (default the config's genome). ``resume``: continue the runs
+    already in ``out`` (an interrupted comparison loses nothing). Returns ``(per_run, curves,
+    fronts)``: one row per run with its scores, hypervolume curves, and the tidy frame of every
+    final front. Everything is also written into ``out``.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    if repeats < 1:
+        raise ValueError(f"repeats must be at least 1, got {repeats}")
+    strategies = list(strategies) if strategies is not None else strategies_for(cfg)
+    unknown = [s for s in strategies if s not in STRATEGIES]
+    if unknown:
+        raise ValueError(f"unknown strategies {unknown}; allowed: {list(STRATEGIES)}")
+    evaluator = build_evaluator(cfg, space_for(cfg))  # built once, shared by every run
     results: list[StrategyResult] = []
     for s in strategies:
         for k in range(repeats):
             seed = cfg.seed + k
-            results.append(run_strategy(s, cfg, seed, out / f"seed{seed}", **options))
-    objectives = list(results[0].front.filter(like="f_").columns.str[2:]) if len(results[0].front) else \
-        list(cfg.search.objectives)
+            results.append(run_strategy(s, cfg, seed, out / f"seed{seed}", embedding=embedding, resume=resume,
+                                        evaluator=evaluator, **options))
+    objectives = list(evaluator.objective_names)
     union = np.vstack([r.F for r in results if len(r.F)])
-    ref_front = union[nondominated(union)]
-    bounds = Bounds.from_points(union)
+    if reference_F is not None:
+        ref_front = np.asarray(reference_F, dtype=float)
+        kind, bounds = "exact", Bounds.from_points(ref_front)
+    else:
+        ref_front = union[nondominated(union)]
+        kind, bounds = "union", Bounds.from_points(union)
     ref_hv = normalised_hv(ref_front, bounds)
-    curves = pd.concat([_curve(r, out / f"seed{r.seed}", objectives, bounds) for r in results], ignore_index=True)
+    curves = pd.concat([_curve(r, objectives, bounds) for r in results], ignore_index=True)
     rows = []
     for r in results:
         c = curves[(curves.strategy == r.strategy) & (curves.seed == r.seed)]
@@ -72,7 +88,8 @@ def compare(cfg: Config, out: str | Path, *, strategies: Sequence[str] = tuple(S
     per_run.to_csv(out / "runs.csv", index=False)
     curves.to_csv(out / "hv_curves.csv", index=False)
     fronts.to_csv(out / "fronts.csv", index=False)
-    (out / "reference.json").write_text(json.dumps({"bounds": bounds.to_dict(), "reference_hv": ref_hv,
+    (out / "reference.json").write_text(json.dumps({"reference": kind, "bounds": bounds.to_dict(),
+                                                    "reference_hv": ref_hv,
                                                     "reference_points": int(len(ref_front)),
                                                     "hv_reference_point": 1.1, "objectives": objectives}, indent=1))
     return per_run, curves, fronts

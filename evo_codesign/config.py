@@ -50,6 +50,7 @@ OBJECTIVES: dict[str, tuple[str, str, str]] = {
     "area": ("min", "mm2", "chip area"),
     "edp": ("min", "mJ*ms", "energy-delay product"),
     "edap": ("min", "mJ*ms*mm2", "energy-delay-area product"),
+    "precision_drop": ("min", "pp", "accuracy lost to crossbar input/ADC precision (evo_codesign/precision.py)"),
 }
 
 

@@ -99,6 +99,8 @@ class CodesignEvaluator:
             raise ValueError(f"unknown objective(s) {unknown}; allowed: {list(OBJECTIVES)}")
         if "accuracy" in self.objectives and self.neural != "cell":
             raise ValueError("'accuracy' needs the cell space; the backbone uses 'capacity_proxy'")
+        if "precision_drop" in self.objectives and self.target == "dataflow":
+            raise ValueError("'precision_drop' needs crossbars (hardware 'imc' or 'hybrid')")
         if ("accuracy" in self.objectives or self.accuracy_min > 0) and self.surrogate is None:
             raise ValueError("an accuracy objective or constraint needs a surrogate")
         self.objective_names = tuple(self.objectives)
@@ -167,17 +169,22 @@ class CodesignEvaluator:
             out[:, g] = counts[:, sel] @ m[sel]
         return out / np.where(total > 0, total, 1.0)[:, None]
 
+    def precision_drop(self, knobs: np.ndarray | None, mac_frac: np.ndarray | None, n: int) -> np.ndarray:
+        """Accuracy lost to crossbar input/ADC precision, percentage points per design (0 without
+        crossbars or with degradation switched off)."""
+        if not (self.degradation and knobs is not None and mac_frac is not None):
+            return np.zeros(n)
+        from .precision import accuracy_drop
+        k = {name: knobs[:, :, j] for j, name in enumerate(xb.KNOBS)}
+        return accuracy_drop(k["input_bits"].astype(int), k["adc_bits"].astype(int),
+                             weight_bits=k["weight_bits"][:, :1].astype(int),
+                             cell_bits=k["cell_bits"][:, :1].astype(int),
+                             crossbar_size=k["crossbar_size"][:, :1].astype(int), macs_fraction=mac_frac)
+
     def accuracy(self, X: np.ndarray, knobs: np.ndarray | None, mac_frac: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         """(accuracy %, precision drop pp) per design."""
         acc = np.asarray(self.surrogate.predict(X[:, self.space.slices["cell"]]), dtype=float)
-        drop = np.zeros(len(X))
-        if self.degradation and knobs is not None and mac_frac is not None:
-            from .precision import accuracy_drop
-            k = {name: knobs[:, :, j] for j, name in enumerate(xb.KNOBS)}
-            drop = accuracy_drop(k["input_bits"].astype(int), k["adc_bits"].astype(int),
-                                 weight_bits=k["weight_bits"][:, :1].astype(int),
-                                 cell_bits=k["cell_bits"][:, :1].astype(int),
-                                 crossbar_size=k["crossbar_size"][:, :1].astype(int), macs_fraction=mac_frac)
+        drop = self.precision_drop(knobs, mac_frac, len(X))
         return acc - drop, drop
 
     # -- the evaluation ----------------------------------------------------------------------
@@ -199,6 +206,8 @@ class CodesignEvaluator:
         }
         if self.neural == "cell" and self.surrogate is not None:
             out["accuracy"], out["precision_drop_pp"] = self.accuracy(X, knobs, costs.crossbar_macs_by_group)
+        elif knobs is not None:
+            out["precision_drop_pp"] = self.precision_drop(knobs, costs.crossbar_macs_by_group, len(X))
         return out
 
     def objectives_from(self, m: Mapping[str, np.ndarray]) -> np.ndarray:
@@ -207,7 +216,8 @@ class CodesignEvaluator:
             v = {"accuracy": lambda: -m["accuracy"], "capacity_proxy": lambda: -m["params_m"],
                  "latency": lambda: m["latency_ms"], "energy": lambda: m["energy_mj"], "area": lambda: m["area_mm2"],
                  "edp": lambda: m["energy_mj"] * m["latency_ms"],
-                 "edap": lambda: m["energy_mj"] * m["latency_ms"] * m["area_mm2"]}[o]()
+                 "edap": lambda: m["energy_mj"] * m["latency_ms"] * m["area_mm2"],
+                 "precision_drop": lambda: m["precision_drop_pp"]}[o]()
             cols.append(v)
         return np.stack(cols, axis=1)
 

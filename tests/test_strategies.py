@@ -1,5 +1,6 @@
-"""Contract suite: every strategy respects the budget, is deterministic, stays inside the space and
-returns frames of the same schema; plus the comparison command."""
+"""Contract suite: every strategy respects the budget, is deterministic, resumes to the front of an
+uninterrupted run, stays inside the space and returns frames of the same schema; plus the
+comparison command and XPert's two-phase search on the backbone."""
 
 import json
 
@@ -10,9 +11,10 @@ import pytest
 from evo_codesign.cli import main
 from evo_codesign.config import load_config
 from evo_codesign.search import space_for
-from evo_codesign.strategies import STRATEGIES, run_strategy
+from evo_codesign.strategies import STRATEGIES, run_strategy, strategies_for
 
-CFG = load_config(overrides={"seed": 5, "space.hardware": "hybrid", "search.pop_size": 30, "search.budget": 600})
+CFG = load_config(overrides={"seed": 5, "space.hardware": "hybrid", "search.pop_size": 30, "search.budget": 600,
+                             "run.checkpoint_every": 2})
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +48,42 @@ def test_outputs_inside_the_space_and_schema(results, name):
     assert (r.front["strategy"] == name).all() and (r.front["seed"] == 5).all()
 
 
+class _Interrupt(Exception):
+    pass
+
+
+def _stop_at(n_gen):
+    calls = {"n": 0}
+
+    def hook(state):
+        calls["n"] += 1
+        if calls["n"] == n_gen:
+            raise _Interrupt
+    return hook
+
+
+@pytest.mark.parametrize("name", sorted(STRATEGIES))
+@pytest.mark.parametrize("stop", [3, 14])  # in phase 1 (or early) and in phase 2 (or late)
+def test_resume_equals_an_uninterrupted_run(results, tmp_path, name, stop):
+    with pytest.raises(_Interrupt):
+        run_strategy(name, CFG, 5, tmp_path, on_generation=_stop_at(stop))
+    with pytest.raises(FileExistsError):  # never overwrites a run without being asked
+        run_strategy(name, CFG, 5, tmp_path)
+    r = run_strategy(name, CFG, 5, tmp_path, resume=True)
+    ref, _ = results[name]
+    pd.testing.assert_frame_equal(r.front, ref.front)
+    assert r.evaluations == ref.evaluations and r.phase_evaluations == ref.phase_evaluations
+
+
+def test_resume_refuses_a_different_config(results, tmp_path):
+    with pytest.raises(_Interrupt):
+        run_strategy("coupled", CFG, 5, tmp_path, on_generation=_stop_at(3))
+    other = load_config(overrides={**{"seed": 5, "space.hardware": "hybrid", "search.pop_size": 30,
+                                      "run.checkpoint_every": 2}, "search.budget": 700})
+    with pytest.raises(ValueError, match="differs"):
+        run_strategy("coupled", other, 5, tmp_path, resume=True)
+
+
 def test_semi_decoupled_reports_the_premise(results):
     d = results["semi_decoupled"][0].details
     assert d["premise_accelerators"] >= 1 and -1 <= d["premise_spearman_min"] <= d["premise_spearman_median"] <= 1
@@ -56,10 +94,12 @@ def test_compare_command(tmp_path, capsys):
     cfg.write_text('seed = 2\n[space]\nhardware = "dataflow"\n[search]\npop_size = 20\nbudget = 300\n')
     assert main(["compare", str(cfg), "--repeats", "2", "--out", str(tmp_path / "cmp")]) == 0
     out = capsys.readouterr().out
-    for s in STRATEGIES:
+    applicable = strategies_for(load_config(cfg))
+    assert applicable == ["coupled", "decoupled", "semi_decoupled"]  # no crossbars: no two-phase
+    for s in applicable:
         assert s in out
     summary = pd.read_csv(tmp_path / "cmp" / "summary.csv")
-    assert set(summary["strategy"]) == set(STRATEGIES)
+    assert set(summary["strategy"]) == set(applicable)
     assert (summary["evaluations"] <= 300).all() and (summary["hv_max"] <= 1.0 + 1e-9).all()
     ref = json.loads((tmp_path / "cmp" / "reference.json").read_text())
     assert ref["hv_reference_point"] == 1.1 and len(ref["bounds"]["lower"]) == 4
@@ -72,3 +112,45 @@ def test_phases_stay_within_budget_when_population_exceeds_a_phase(tmp_path, nam
                                  "search.budget": 120})
     r = run_strategy(name, cfg, 1, tmp_path)
     assert r.evaluations <= 120 and r.phase_evaluations[0] <= 60
+
+
+BACKBONE = load_config(overrides={"seed": 3, "space.neural": "backbone", "space.hardware": "imc",
+                                  "space.imc_per_group": ["input_bits", "adc_bits", "adc_type", "column_sharing"],
+                                  "search.objectives": ["capacity_proxy", "latency", "precision_drop"],
+                                  "search.pop_size": 20, "search.budget": 300, "constraints.area_mm2_max": 100.0})
+
+
+def test_two_phase_freezes_phase_one_and_searches_precision(tmp_path):
+    from evo_codesign.search import space_for
+    from evo_codesign.space.imc import IMC_KNOBS
+
+    r = run_strategy("two_phase", BACKBONE, 3, tmp_path)
+    assert r.evaluations <= 300 and len(r.phase_evaluations) == 2
+    space = space_for(BACKBONE)
+    genes = list(space.gene_names)
+    prec = [g for g in genes if g.split(".")[1] in ("input_bits", "adc_bits")]
+    # phase 1 did not search precision: it was held at the top choice of every precision gene
+    from evo_codesign.io.history import evaluation_log
+    from evo_codesign.io.rundir import RunDir
+    rd = RunDir.open(tmp_path / "two_phase" / "phase1_arch")
+    info1, rows1 = rd.info(), rd.rows()
+    rd.close()
+    top = [len(IMC_KNOBS[g.split(".")[1]][0]) - 1 for g in prec]
+    assert info1["lossless_precision"] == top and len(prec) == 26
+    assert {len(r.x) for r in rows1} == {len(genes) - len(prec)}
+    # phase 2 kept phase-1 designs frozen and varied precision only
+    front = r.front
+    X = front[[f"x_{g}" for g in genes]].to_numpy()
+    nonprec = [i for i, g in enumerate(genes) if g not in prec]
+    log2, _ = evaluation_log(tmp_path / "two_phase" / "phase2_precision")
+    assert log2["f_precision_drop"].max() > 0 and len(np.unique(X[:, nonprec], axis=0)) <= r.details["n_frozen"]
+
+
+def test_two_phase_needs_crossbars_and_a_precision_objective(tmp_path):
+    dataflow = load_config(overrides={"space.hardware": "dataflow", "search.budget": 100, "search.pop_size": 10})
+    with pytest.raises(ValueError, match="crossbars"):
+        run_strategy("two_phase", dataflow, 1, tmp_path / "a")
+    no_precision = load_config(overrides={"space.neural": "backbone", "space.hardware": "imc", "search.budget": 100,
+                                          "search.pop_size": 10, "search.objectives": ["capacity_proxy", "latency"]})
+    with pytest.raises(ValueError, match="precision_drop"):
+        run_strategy("two_phase", no_precision, 1, tmp_path / "b")

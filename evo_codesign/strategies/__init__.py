@@ -1,6 +1,8 @@
-"""How a search is organised: fully coupled, decoupled and semi-decoupled co-design at equal
-budgets of unique evaluations (see :mod:`evo_codesign.strategies.phased`)."""
+"""How a search is organised: fully coupled, decoupled, semi-decoupled and XPert's two-phase
+co-design at equal budgets of unique evaluations (see :mod:`evo_codesign.strategies.phased`), and
+exact reference fronts of enumerable spaces (:mod:`evo_codesign.strategies.reference`)."""
 
-from .phased import STRATEGIES, StrategyResult, run_strategy
+from .embedding import ArchSetSegment, Embedding
+from .phased import STRATEGIES, StrategyResult, run_strategy, strategies_for
 
-__all__ = ["STRATEGIES", "StrategyResult", "run_strategy"]
+__all__ = ["STRATEGIES", "StrategyResult", "run_strategy", "strategies_for", "Embedding", "ArchSetSegment"]

@@ -9,14 +9,21 @@
   keep its Pareto set; (2) as decoupled. The result reports the Spearman rank correlation of the
   kept cells' latency between the proxy and every accelerator of the final front, so users see
   whether the premise (architectures rank alike on every accelerator) held.
+* ``two_phase`` (XPert, Moitra et al., DAC 2023; :mod:`evo_codesign.strategies.two_phase`).
 
 Every strategy gets the same budget of unique evaluations; phase 1 uses ``nas_fraction`` of it and
 phase 2 the rest (what phase 1 leaves unused carries over). Each phase is a resumable run directory
-under the strategy's output folder. Fronts are reported in the coupled problem's objective space.
+under ``out/<strategy>/``: ``run_strategy(..., resume=True)`` continues an interrupted strategy
+from its checkpoints and ends with the front an uninterrupted run gives. Phases search an
+:class:`~evo_codesign.strategies.embedding.Embedding` of the configured joint genome (by default
+the genome itself; a restricted one for enumerable reference spaces). Fronts are reported in the
+coupled problem's objective space and genome.
 """
 
 from __future__ import annotations
 
+import json
+import shutil
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,20 +32,18 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from ..config import Config
-from ..engine import front_arrays, run_until_done, start
+from ..config import Config, config_to_dict
+from ..engine import GAState, front_arrays, resume_state, run_until_done, start
 from ..evaluate import CodesignEvaluator, build_evaluator
 from ..io.frames import design_frame
 from ..io.rundir import RunDir
 from ..metrics import spearman
 from ..problem import CodesignProblem, EvalBatch, EvaluationCache
 from ..search import space_for
-from ..space.base import Gene, Segment
-from ..space.cell import CellSegment
-from ..space.joint import JointSpace
 from ..workload.batch import cell_workload
+from .embedding import ArchSetSegment, Embedding
 
-__all__ = ["StrategyResult", "run_strategy", "STRATEGIES", "ArchSetSegment", "proxy_hardware"]
+__all__ = ["StrategyResult", "run_strategy", "STRATEGIES", "ArchSetSegment", "Context", "strategies_for"]
 
 
 @dataclass
@@ -48,47 +53,40 @@ class StrategyResult:
     front: pd.DataFrame            # tidy frame in the coupled problem's terms
     F: np.ndarray                   # front objectives, minimisation form
     evaluations: int                # unique designs evaluated, all phases
-    wall_s: float
+    wall_s: float                   # this call's wall time (a resumed call counts only what it ran)
     phase_evaluations: list[int] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
+    final_run: Path | None = None   # run directory of the phase whose designs make the front
 
 
-class ArchSetSegment(Segment):
-    """One gene choosing among a fixed set of cell genomes (the Pareto set of a NAS phase)."""
+@dataclass
+class Context:
+    """What every strategy gets: config, seed, output folder, the embedding searched, and how to run."""
 
-    def __init__(self, archs: np.ndarray, name: str = "arch") -> None:
-        self.archs = np.asarray(archs, dtype=np.int64)
-        super().__init__(name, [Gene("index", tuple(range(len(self.archs))))], doc="index into a fixed cell set")
-        self._cell = CellSegment()
+    cfg: Config
+    seed: int
+    out: Path
+    embedding: Embedding
+    base: CodesignEvaluator
+    resume: bool = False
+    on_generation: Callable[[GAState], None] | None = None
 
-    def decode(self, x: Any, *, offset: int = 0) -> dict[str, Any]:
-        d = super().decode(x, offset=offset)
-        return {"index": d["index"], **self._cell.decode(self.archs[d["index"]])}
+    @property
+    def base_space(self):
+        return self.embedding.base
 
 
-class _Mapped:
-    """Evaluates a phase genome by expanding it into the coupled genome (fixed segments filled in)."""
+class Mapped:
+    """Evaluates phase genomes by expanding them into base genomes (one shared evaluator)."""
 
-    def __init__(self, base: CodesignEvaluator, phase_space: JointSpace, fixed: dict[str, np.ndarray]) -> None:
-        self.base, self.phase_space, self.fixed = base, phase_space, fixed
+    def __init__(self, base: CodesignEvaluator, embedding: Embedding) -> None:
+        self.base, self.embedding = base, embedding
         self.objective_names = base.objective_names
         self.objective_senses = base.objective_senses
         self.constraint_names = base.constraint_names
 
-    def expand(self, X: np.ndarray) -> np.ndarray:
-        X = np.atleast_2d(np.asarray(X, dtype=np.int64))
-        parts = {}
-        for seg in self.base.space.segments:
-            if seg.name in self.phase_space:
-                parts[seg.name] = X[:, self.phase_space.slices[seg.name]]
-            elif seg.name == "cell" and "arch" in self.phase_space:
-                parts["cell"] = self.phase_space["arch"].archs[X[:, self.phase_space.slices["arch"]][:, 0]]
-            else:
-                parts[seg.name] = np.broadcast_to(self.fixed[seg.name], (len(X), seg.n_var))
-        return self.base.space.join(parts)
-
     def __call__(self, X: np.ndarray) -> EvalBatch:
-        return self.base(self.expand(X))
+        return self.base(self.embedding.expand(X))
 
 
 class _AgnosticNas:
@@ -98,130 +96,198 @@ class _AgnosticNas:
     objective_senses = ("max", "min")
     constraint_names: tuple[str, ...] = ()
 
-    def __init__(self, surrogate: Any, protocol: str) -> None:
-        self.surrogate, self.protocol = surrogate, protocol
+    def __init__(self, surrogate: Any, protocol: str, embedding: Embedding) -> None:
+        self.surrogate, self.protocol, self.embedding = surrogate, protocol, embedding
+        self.cell = embedding.base.slices["cell"]
 
     def __call__(self, X: np.ndarray) -> EvalBatch:
-        acc = np.asarray(self.surrogate.predict(X), dtype=float)
-        flops = cell_workload(self.protocol).flops(X) / 1e6
+        cells = self.embedding.expand(X)[:, self.cell]
+        acc = np.asarray(self.surrogate.predict(cells), dtype=float)
+        flops = cell_workload(self.protocol).flops(cells) / 1e6
         return EvalBatch(np.stack([-acc, flops], axis=1), np.zeros((len(X), 0)),
                          {"accuracy": acc, "flops_m": flops})
 
 
-def proxy_hardware(space: JointSpace) -> dict[str, np.ndarray]:
-    """The proxy accelerator: every hardware gene at the middle of its range."""
-    return {s.name: (s.xl + s.xu) // 2 for s in space.segments if s.name != "cell"}
+def _jsonable(d: dict) -> dict:
+    return json.loads(json.dumps(d, default=str))
 
 
-def _phase(space: JointSpace, evaluator: Any, cfg: Config, budget: int, seed: int, out: Path,
-           info: dict) -> tuple[Any, int]:
+def _phase(ctx: Context, embedding: Embedding, evaluator: Any, budget: int, seed: int, out: Path,
+           info: dict) -> tuple[GAState, int]:
+    """Run (or, with ``ctx.resume``, continue) one phase's NSGA-II in its own run directory."""
     # A phase never spends more than its own budget: its population shrinks to fit.
     if budget < 4:
         raise ValueError(f"{info.get('strategy')} phase {info.get('phase', 1)}: budget {budget} is below the "
                          f"smallest population (4); raise search.budget")
+    cfg = ctx.cfg
     pop = min(cfg.search.pop_size, budget)
     search = replace(cfg.search, budget=budget, pop_size=pop, n_offsprings=min(cfg.search.n_offsprings or pop, pop))
-    rd = RunDir.create(out, {**info, "seed": seed, "phase_budget": budget})
-    state = start(CodesignProblem(space, EvaluationCache(space, evaluator, rd)), search, seed)
-    state = run_until_done(state, rd, checkpoint_every=cfg.run.checkpoint_every)
+    info = _jsonable({**info, "seed": seed, "phase_budget": budget, "config": config_to_dict(cfg),
+                      "phase_space": repr(embedding.space)})
+    state = None
+    if ctx.resume and (out / "run.json").exists():
+        rd = RunDir.open(out)
+        stored = rd.info()
+        for key in ("strategy", "phase", "seed", "phase_budget", "config", "phase_space"):
+            if stored.get(key) != info.get(key):
+                rd.close()
+                raise ValueError(f"cannot resume {out}: its {key!r} differs from this run's "
+                                 f"({stored.get(key)!r} vs {info.get(key)!r}); use another output folder")
+        if (out / "checkpoint.pkl").exists():
+            state = resume_state(rd)
+        else:  # interrupted before its first checkpoint: nothing worth keeping
+            rd.close()
+            shutil.rmtree(out)
+    if state is None:
+        rd = RunDir.create(out, info)
+        state = start(CodesignProblem(embedding.space, EvaluationCache(embedding.space, evaluator, rd)), search, seed)
+    state = run_until_done(state, rd, checkpoint_every=cfg.run.checkpoint_every, on_generation=ctx.on_generation)
     rd.close()
     return state, state.problem.cache.n_unique
 
 
-def _nondominated_cells(state: Any, max_archs: int) -> np.ndarray:
+def _feasible_front(state: GAState) -> tuple[np.ndarray, np.ndarray]:
     X, F, G = front_arrays(state)
     feasible = (G <= 0).all(axis=1) if G.shape[1] else np.ones(len(X), dtype=bool)
-    X, F = X[feasible], F[feasible]
-    if len(X) > max_archs:  # keep a spread: best of each objective first, then by first objective
+    return X[feasible], F[feasible]
+
+
+def kept_rows(embedding: Embedding, state: GAState, positions: np.ndarray, max_rows: int) -> np.ndarray:
+    """Base-gene values at ``positions`` of a phase's feasible front, at most ``max_rows`` of them
+    (a spread: the best design of each objective first, then in order of the first objective)."""
+    X, F = _feasible_front(state)
+    if len(X) > max_rows:
         keep = set(int(i) for i in np.argmin(F, axis=0))
         for i in np.argsort(F[:, 0], kind="stable"):
-            if len(keep) >= max_archs:
+            if len(keep) >= max_rows:
                 break
             keep.add(int(i))
         X = X[sorted(keep)]
-    return np.unique(X[:, :CellSegment().n_var], axis=0)
+    if not len(X):
+        raise ValueError("phase 1 found no feasible design; relax the constraints or raise the budget")
+    return np.unique(embedding.expand(X)[:, positions], axis=0)
 
 
-def _coupled(cfg: Config, seed: int, out: Path, **_: Any) -> StrategyResult:
+def _result(ctx: Context, name: str, embedding: Embedding, state: GAState, phase_evals: list[int], t0: float,
+            final_run: Path, details: dict[str, Any] | None = None) -> StrategyResult:
+    base = ctx.base
+    Xp, F, G = front_arrays(state)
+    X = embedding.expand(Xp) if len(Xp) else np.zeros((0, ctx.base_space.n_var), dtype=np.int64)
+    frame = design_frame(ctx.base_space, X, F, G, objective_names=base.objective_names,
+                         objective_senses=base.objective_senses, constraint_names=base.constraint_names,
+                         extras=state.problem.cache.extras(Xp) if len(Xp) else [], strategy=name, seed=ctx.seed)
+    return StrategyResult(name, ctx.seed, frame, F, sum(phase_evals), time.perf_counter() - t0, list(phase_evals),
+                          details or {}, final_run)
+
+
+def _info(name: str, evaluator: Any, phase: int | None = None, **extra: Any) -> dict:
+    d = {"strategy": name, "objectives": list(evaluator.objective_names),
+         "constraints": list(evaluator.constraint_names), **extra}
+    if phase is not None:
+        d["phase"] = phase
+    return d
+
+
+def _coupled(ctx: Context, **_: Any) -> StrategyResult:
     t0 = time.perf_counter()
-    space = space_for(cfg)
-    ev = build_evaluator(cfg, space)
-    state, n = _phase(space, ev, cfg, cfg.search.budget, seed, out / "coupled", {"strategy": "coupled",
-                                                                                  "objectives": list(ev.objective_names),
-                                                                                  "constraints": list(ev.constraint_names)})
-    X, F, G = front_arrays(state)
-    frame = design_frame(space, X, F, G, objective_names=ev.objective_names, objective_senses=ev.objective_senses,
-                         constraint_names=ev.constraint_names, extras=state.problem.cache.extras(X),
-                         strategy="coupled", seed=seed)
-    return StrategyResult("coupled", seed, frame, F, n, time.perf_counter() - t0, [n])
+    E = ctx.embedding
+    out = ctx.out / "coupled"
+    state, n = _phase(ctx, E, Mapped(ctx.base, E), ctx.cfg.search.budget, ctx.seed, out, _info("coupled", ctx.base))
+    return _result(ctx, "coupled", E, state, [n], t0, out)
 
 
-def _phased(cfg: Config, seed: int, out: Path, *, semi: bool, nas_fraction: float = 0.5, max_archs: int = 10,
+def _phased(ctx: Context, *, semi: bool, nas_fraction: float = 0.5, max_archs: int = 10,
             **_: Any) -> StrategyResult:
     name = "semi_decoupled" if semi else "decoupled"
     t0 = time.perf_counter()
-    base_space = space_for(cfg)
-    if "cell" not in base_space:
+    E, base, cfg = ctx.embedding, ctx.base, ctx.cfg
+    if "cell" not in E.base:
         raise ValueError(f"{name} needs the cell space (space.neural = 'cell')")
-    base = build_evaluator(cfg, base_space)
-    nas_space = JointSpace([base_space["cell"]])
-    proxy = proxy_hardware(base_space)
-    nas_eval = _Mapped(base, nas_space, proxy) if semi else _AgnosticNas(base.surrogate, cfg.space.protocol)
-    nas_budget = int(round(cfg.search.budget * nas_fraction))
-    info = {"strategy": name, "phase": 1, "objectives": list(nas_eval.objective_names),
-            "constraints": list(nas_eval.constraint_names)}
-    nas_state, n1 = _phase(nas_space, nas_eval, cfg, nas_budget, seed, out / name / "phase1_nas", info)
-    archs = _nondominated_cells(nas_state, max_archs)
-    hw_space = JointSpace([ArchSetSegment(archs)] + [s for s in base_space.segments if s.name != "cell"])
-    hw_eval = _Mapped(base, hw_space, {})
-    info = {"strategy": name, "phase": 2, "objectives": list(base.objective_names),
-            "constraints": list(base.constraint_names), "n_archs": len(archs)}
-    hw_state, n2 = _phase(hw_space, hw_eval, cfg, cfg.search.budget - n1, seed + 1, out / name / "phase2_hw", info)
-    Xp, F, G = front_arrays(hw_state)
-    X = hw_eval.expand(Xp) if len(Xp) else np.zeros((0, base_space.n_var), dtype=np.int64)
-    frame = design_frame(base_space, X, F, G, objective_names=base.objective_names,
-                         objective_senses=base.objective_senses, constraint_names=base.constraint_names,
-                         extras=hw_state.problem.cache.extras(Xp) if len(Xp) else [], strategy=name, seed=seed)
-    details: dict[str, Any] = {"n_archs": int(len(archs))}
-    if semi and len(X):
-        details.update(_premise(base, base_space, archs, proxy, X))
-    return StrategyResult(name, seed, frame, F, n1 + n2, time.perf_counter() - t0, [n1, n2], details)
+    cell_pos = E.positions_of("cell")
+    hw_pos = np.setdiff1d(E.covered, cell_pos)
+    proxy = E.expand(E.middle())[0]          # every searched hardware gene at the middle of its range
+    nas = E.fixed(hw_pos, proxy[hw_pos])
+    nas_eval = Mapped(base, nas) if semi else _AgnosticNas(base.surrogate, cfg.space.protocol, nas)
+    out1, out2 = ctx.out / name / "phase1_nas", ctx.out / name / "phase2_hw"
+    nas_state, n1 = _phase(ctx, nas, nas_eval, int(round(cfg.search.budget * nas_fraction)), ctx.seed, out1,
+                           _info(name, nas_eval, 1))
+    archs = kept_rows(nas, nas_state, cell_pos, max_archs)
+    hw = E.tabled("arch", cell_pos, archs, cells=True)
+    hw_state, n2 = _phase(ctx, hw, Mapped(base, hw), cfg.search.budget - n1, ctx.seed + 1, out2,
+                          _info(name, base, 2, n_archs=int(len(archs))))
+    res = _result(ctx, name, hw, hw_state, [n1, n2], t0, out2, {"n_archs": int(len(archs))})
+    if semi and len(res.F):
+        res.details.update(_premise(base, E, archs, proxy, res.front, hw_pos))
+    return res
 
 
-def _premise(base: CodesignEvaluator, space: JointSpace, archs: np.ndarray, proxy: dict[str, np.ndarray],
-             X_front: np.ndarray) -> dict[str, Any]:
+def _premise(base: CodesignEvaluator, E: Embedding, archs: np.ndarray, proxy: np.ndarray, front: pd.DataFrame,
+             hw_pos: np.ndarray) -> dict[str, Any]:
     """Spearman of the kept cells' latency on the proxy vs on each final accelerator (analysis
     evaluations, not counted against the search budget)."""
-    def latencies(hw: dict[str, np.ndarray]) -> np.ndarray:
-        parts = {"cell": archs, **{k: np.broadcast_to(v, (len(archs), len(v))) for k, v in hw.items()}}
-        return base.metrics(space.join(parts))["latency_ms"]
     if len(archs) < 3:
         return {"premise_spearman": [], "premise_note": "fewer than 3 cells kept: no rank correlation"}
+    cell = E.base.slices["cell"]
+
+    def latencies(design: np.ndarray) -> np.ndarray:
+        X = np.tile(design, (len(archs), 1))
+        X[:, cell] = archs
+        return base.metrics(X)["latency_ms"]
     ref = latencies(proxy)
-    hws = np.unique(np.concatenate([X_front[:, space.slices[s.name]] for s in space.segments if s.name != "cell"],
-                                   axis=1), axis=0)
-    rhos = []
-    for row in hws:
-        hw, start_ = {}, 0
-        for s in space.segments:
-            if s.name != "cell":
-                hw[s.name] = row[start_:start_ + s.n_var]
-                start_ += s.n_var
-        rhos.append(spearman(ref, latencies(hw)))
-    r = np.asarray(rhos)
+    X_front = front[[f"x_{g}" for g in E.base.gene_names]].to_numpy(dtype=np.int64)
+    _, first = np.unique(X_front[:, hw_pos], axis=0, return_index=True)
+    r = np.asarray([spearman(ref, latencies(X_front[i])) for i in sorted(first)])
     return {"premise_spearman_min": float(np.nanmin(r)), "premise_spearman_median": float(np.nanmedian(r)),
             "premise_accelerators": int(len(r))}
 
 
+def _two_phase(ctx: Context, **options: Any) -> StrategyResult:
+    from .two_phase import two_phase
+    return two_phase(ctx, **options)
+
+
 STRATEGIES: dict[str, Callable[..., StrategyResult]] = {
     "coupled": _coupled,
-    "decoupled": lambda cfg, seed, out, **kw: _phased(cfg, seed, out, semi=False, **kw),
-    "semi_decoupled": lambda cfg, seed, out, **kw: _phased(cfg, seed, out, semi=True, **kw),
+    "decoupled": lambda ctx, **kw: _phased(ctx, semi=False, **kw),
+    "semi_decoupled": lambda ctx, **kw: _phased(ctx, semi=True, **kw),
+    "two_phase": _two_phase,
 }
 
 
-def run_strategy(name: str, cfg: Config, seed: int, out: str | Path, **options: Any) -> StrategyResult:
-    """Run one strategy with the config's budget and the given seed into ``out/<strategy>/``."""
+def strategies_for(cfg: Config) -> list[str]:
+    """The strategies that apply to a config's space: the cell-based phased ones need the cell
+    space, XPert's two-phase needs crossbars (an IMC segment)."""
+    names = ["coupled"]
+    if cfg.space.neural == "cell":
+        names += ["decoupled", "semi_decoupled"]
+    if cfg.space.hardware in ("imc", "hybrid"):
+        names.append("two_phase")
+    return names
+
+
+def run_strategy(name: str, cfg: Config, seed: int, out: str | Path, *, embedding: Embedding | None = None,
+                 resume: bool = False, on_generation: Callable[[GAState], None] | None = None,
+                 evaluator: CodesignEvaluator | None = None, **options: Any) -> StrategyResult:
+    """Run one strategy with the config's budget and the given seed into ``out/<strategy>/``.
+
+    ``embedding``: the space searched (default: the config's joint genome). ``resume``: continue
+    the phases already in ``out`` (their config, seed and budget must match) instead of refusing
+    to overwrite them. ``on_generation``: called after every generation of every phase.
+    ``options``: ``nas_fraction`` (budget share of phase 1, default 0.5) and ``max_archs`` (designs
+    kept from phase 1, default 10)."""
     if name not in STRATEGIES:
         raise ValueError(f"unknown strategy {name!r}; allowed: {list(STRATEGIES)}")
-    return STRATEGIES[name](cfg, seed, Path(out), **options)
+    unknown = [k for k in options if k not in ("nas_fraction", "max_archs")]
+    if unknown:
+        raise ValueError(f"unknown strategy option(s) {unknown}; allowed: ['nas_fraction', 'max_archs']")
+    if not 0.0 < options.get("nas_fraction", 0.5) < 1.0:
+        raise ValueError(f"nas_fraction must be in (0, 1), got {options['nas_fraction']}")
+    if options.get("max_archs", 10) < 1:
+        raise ValueError(f"max_archs must be at least 1, got {options['max_archs']}")
+    space = space_for(cfg) if embedding is None else embedding.base
+    if embedding is not None and embedding.base.gene_names != space_for(cfg).gene_names:
+        raise ValueError(f"the embedding's base space {embedding.base!r} is not the config's {space_for(cfg)!r}")
+    base = evaluator if evaluator is not None else build_evaluator(cfg, space)
+    ctx = Context(cfg, int(seed), Path(out), embedding if embedding is not None else Embedding.identity(space),
+                  base, resume, on_generation)
+    return STRATEGIES[name](ctx, **options)
