@@ -134,7 +134,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     cfg = load_config(args.config, overrides=overrides)
     out = Path(args.out)
     per_run, curves, fronts = compare(cfg, out, strategies=args.strategies, repeats=args.repeats,
-                                      nas_fraction=args.nas_fraction, max_archs=args.max_archs)
+                                      nas_fraction=args.nas_fraction, max_archs=args.max_archs, resume=args.resume)
     table = summary_table(per_run)
     table.to_csv(out / "summary.csv", index=False)
     with pd.option_context("display.width", 200, "display.max_columns", None, "display.float_format", "{:.4g}".format):
@@ -193,13 +193,16 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--json", action="store_true", help="one JSON object per design")
     f.set_defaults(func=_cmd_front)
 
-    cp = sub.add_parser("compare", help="coupled vs decoupled vs semi-decoupled at equal budgets, N seeds each")
+    cp = sub.add_parser("compare", help="coupled vs decoupled vs semi-decoupled vs two-phase at equal budgets, "
+                                        "N seeds each")
     cp.add_argument("config", nargs="?", help="TOML config (cell space); omit for the embedded defaults")
     cp.add_argument("--repeats", type=int, default=3, help="seeds per strategy (default 3)")
     cp.add_argument("--budget", type=int, help="unique evaluations per run (overrides search.budget)")
-    cp.add_argument("--strategies", nargs="+", default=["coupled", "decoupled", "semi_decoupled"])
-    cp.add_argument("--nas-fraction", type=float, default=0.5, help="budget share of the NAS phase (default 0.5)")
-    cp.add_argument("--max-archs", type=int, default=10, help="cells kept from the NAS phase (default 10)")
+    cp.add_argument("--strategies", nargs="+", help="default: every strategy that applies to the space "
+                                                    "(coupled, decoupled, semi_decoupled, two_phase)")
+    cp.add_argument("--nas-fraction", type=float, default=0.5, help="budget share of phase 1 (default 0.5)")
+    cp.add_argument("--max-archs", type=int, default=10, help="designs kept from phase 1 (default 10)")
+    cp.add_argument("--resume", action="store_true", help="continue the runs already in --out")
     cp.add_argument("--out", default="runs/compare", help="output folder (default runs/compare)")
     cp.set_defaults(func=_cmd_compare)
 
@@ -208,6 +211,11 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--out", default="plots", help="output folder (default plots/)")
     pl.add_argument("--design", type=int, default=0, help="index of the first run's front design to draw")
     pl.set_defaults(func=_cmd_plot)
+
+    from . import tuning as tune_command
+    tu = sub.add_parser("tune", help="tune the NSGA-II settings (grid, random or optuna) at a fixed budget, N seeds each")
+    tune_command.add_arguments(tu)
+    tu.set_defaults(func=tune_command.run)
     return p
 
 

@@ -26,16 +26,26 @@ __all__ = ["UniqueBudget", "build_nsga2", "GAState", "start", "resume_state", "r
 
 
 class UniqueBudget(Termination):
-    """Stop when another full generation would exceed ``budget`` unique evaluations.
+    """Stop when another full generation would exceed ``budget`` unique evaluations, or when
+    ``max_stall`` generations in a row found no new design (a small space is exhausted).
 
     ``update()`` reports progress as the fraction of the budget spent (pymoo convention)."""
 
-    def __init__(self, budget: int) -> None:
+    def __init__(self, budget: int, max_stall: int = 20) -> None:
         super().__init__()
         self.budget = int(budget)
+        self.max_stall = int(max_stall)
+        self._seen = -1
+        self._stall = 0
 
     def _update(self, algorithm) -> float:
         cache = algorithm.problem.cache
+        if cache.n_unique == self._seen:
+            self._stall += 1
+        else:
+            self._seen, self._stall = cache.n_unique, 0
+        if self._stall >= self.max_stall:
+            return 1.0
         n_next = algorithm.n_offsprings if algorithm.n_gen and algorithm.n_gen > 0 else algorithm.pop_size
         if cache.n_unique + n_next > self.budget:
             return 1.0

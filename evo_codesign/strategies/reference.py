@@ -1,0 +1,132 @@
+"""Exact reference fronts of spaces small enough to enumerate.
+
+A reference space keeps the configured joint genome but searches it only through
+:class:`~evo_codesign.strategies.embedding.Embedding` parts small enough to list: ``n_cells``
+sampled cells (canonical, distinct) as one table gene, and each hardware gene restricted to a grid
+of values (genes not in the grid held at the middle of their range, the proxy every phased
+strategy uses). Every strategy can search that same space (``run_strategy(..., embedding=E)``),
+and :func:`exact_front` evaluates all of its designs with the one evaluator, in chunks, keeping
+the running non-dominated set of feasible designs, so strategies are scored against the true
+front instead of the union of what they found.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+
+from ..config import Config
+from ..evaluate import build_evaluator
+from ..metrics import nondominated
+from ..search import space_for
+from ..space.cell import canonicalize
+from .embedding import Embedding
+
+__all__ = ["DEFAULT_GRIDS", "reference_space", "exact_front", "ExactFront"]
+
+_DATAFLOWS = ["nvdla", "shidiannao", "eyeriss_rs", "output_stationary", "systolic_ws", "systolic_os", "systolic_is"]
+
+#: Default hardware grids per target: gene (joint name) -> values. 4,032 PE-array designs; 432
+#: crossbar designs. Ranges span the small arrays where rankings change and the large ones.
+DEFAULT_GRIDS: dict[str, dict[str, Sequence[Any]]] = {
+    "dataflow": {
+        "accelerator.dataflow": _DATAFLOWS,
+        "accelerator.array_rows": [4, 16, 64],
+        "accelerator.array_cols": [4, 16, 64],
+        "accelerator.l1_bytes": [64, 512],
+        "accelerator.l2_kib": [64, 512],
+        "accelerator.noc_bytes_per_cycle": [64, 512],
+        "accelerator.offchip_bytes_per_cycle": [16, 128],
+        "accelerator.tile_K": [8, 32],
+        "accelerator.tile_C": [8, 32],
+    },
+    "imc": {
+        "imc.crossbar_size": [64, 128, 256],
+        "imc.adc_type": ["sar", "flash"],
+        "imc.adc_bits": [4, 6, 8],
+        "imc.column_sharing": [1, 4, 16],
+        "imc.input_bits.stage0": [4, 8],
+        "imc.input_bits.stage1": [4, 8],
+        "imc.input_bits.stage2": [4, 8],
+    },
+}
+
+
+def reference_space(cfg: Config, *, n_cells: int = 1000, grid: Mapping[str, Sequence[Any]] | None = None,
+                    seed: int = 0) -> Embedding:
+    """The enumerable space: ``n_cells`` distinct sampled cells x the hardware ``grid``.
+
+    ``grid`` defaults to :data:`DEFAULT_GRIDS` for the config's hardware target (a hybrid target
+    needs an explicit grid). Cells are sampled with ``numpy.random.default_rng(seed)``."""
+    base = space_for(cfg)
+    if "cell" not in base:
+        raise ValueError("reference_space needs the cell space (space.neural = 'cell')")
+    if grid is None:
+        if cfg.space.hardware not in DEFAULT_GRIDS:
+            raise ValueError(f"no default grid for hardware {cfg.space.hardware!r}; pass grid= "
+                             f"(defaults exist for {list(DEFAULT_GRIDS)})")
+        grid = DEFAULT_GRIDS[cfg.space.hardware]
+    if n_cells < 1:
+        raise ValueError(f"n_cells must be at least 1, got {n_cells}")
+    rng = np.random.default_rng(seed)
+    cells = np.zeros((0, base["cell"].n_var), dtype=np.int64)
+    while len(cells) < n_cells:  # distinct networks: canonical form, duplicates drawn again
+        more = canonicalize(base["cell"].sample(rng, n_cells - len(cells)))
+        merged = np.concatenate([cells, more])
+        _, first = np.unique(merged, axis=0, return_index=True)
+        cells = merged[np.sort(first)]
+    E = Embedding.identity(base)
+    cell_pos = E.positions_of("cell")
+    E = E.tabled("arch", cell_pos, cells, cells=True)
+    hw = np.setdiff1d(np.arange(base.n_var), cell_pos)
+    middle = E.expand(E.middle())[0]
+    return E.fixed(hw, middle[hw]).restricted(grid)
+
+
+@dataclass
+class ExactFront:
+    """The exact front of an embedding: phase genomes, base genomes, objectives (minimisation)."""
+
+    X: np.ndarray
+    X_base: np.ndarray
+    F: np.ndarray
+    n_designs: int
+    n_feasible: int
+    wall_s: float
+
+
+def exact_front(cfg: Config, embedding: Embedding, *, evaluator: Any = None, chunk: int = 100_000,
+                on_chunk: Callable[[int, int], None] | None = None) -> ExactFront:
+    """Evaluate every design of ``embedding`` (in chunks of ``chunk``) and keep the feasible
+    non-dominated ones. ``on_chunk(done, total)`` reports progress."""
+    t0 = time.perf_counter()
+    ev = evaluator if evaluator is not None else build_evaluator(cfg, embedding.base)
+    shape = tuple(int(c) for c in embedding.space.n_choices)
+    total = embedding.size()
+    if total > 50_000_000:
+        raise ValueError(f"exact_front: {total:,} designs is too many to enumerate (limit 50,000,000)")
+    X_keep = np.zeros((0, embedding.space.n_var), dtype=np.int64)
+    F_keep = np.zeros((0, len(ev.objective_names)))
+    n_feasible = 0
+    for a in range(0, total, chunk):
+        idx = np.arange(a, min(a + chunk, total))
+        Xp = np.stack(np.unravel_index(idx, shape), axis=1).astype(np.int64)
+        Xp = Xp[embedding.space.is_valid(Xp)]
+        batch = ev(embedding.expand(Xp))
+        ok = (batch.G <= 0).all(axis=1) if batch.G.shape[1] else np.ones(len(Xp), dtype=bool)
+        n_feasible += int(ok.sum())
+        X_all = np.concatenate([X_keep, Xp[ok]])
+        F_all = np.concatenate([F_keep, batch.F[ok]])
+        if len(F_all):
+            nd = nondominated(F_all)
+            X_keep, F_keep = X_all[nd], F_all[nd]
+        if on_chunk is not None:
+            on_chunk(int(idx[-1]) + 1, total)
+    # one representative per objective vector (equal-cost designs do not add hypervolume), in a fixed order
+    F_keep, first = np.unique(F_keep, axis=0, return_index=True)
+    X_keep = X_keep[first]
+    return ExactFront(X_keep, embedding.expand(X_keep) if len(X_keep) else np.zeros((0, embedding.base.n_var)),
+                      F_keep, total, n_feasible, time.perf_counter() - t0)
