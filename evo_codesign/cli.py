@@ -140,9 +140,19 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     with pd.option_context("display.width", 200, "display.max_columns", None, "display.float_format", "{:.4g}".format):
         print(table.to_string(index=False))
     objs = [c for c in fronts.columns if c.startswith("f_")]
-    plot_fronts({s: f for s, f in fronts.groupby("strategy")}, {c: c[2:] for c in objs}, out / "fronts")
-    plot_hv_curves(curves, out / "hv_vs_evaluations", reference_hv=None)
-    print(f"results, fronts and plots in {out}")
+    from .plot.runs import objective_label
+    paths = plot_fronts({s: f for s, f in fronts.groupby("strategy")}, {c: objective_label(c[2:]) for c in objs},
+                        out / "fronts", title=f"final fronts, {args.repeats} seeds per strategy")
+    paths += plot_hv_curves(curves, out / "hv_vs_evaluations", reference_hv=None)
+    if cfg.space.neural == "cell" and len(fronts):
+        from .compare import rank_matrix
+        from .plot.figures import plot_rank_heatmap
+        M = rank_matrix(cfg, fronts)
+        M.to_csv(out / "rank_correlation.csv")
+        paths += plot_rank_heatmap(M, out / "rank_correlation",
+                                   title="Spearman of 50 random cells' latency between found accelerators")
+    print(f"results (runs.csv, summary.csv, hv_curves.csv, fronts.csv, reference.json) in {out}")
+    print("plots: " + ", ".join(str(p) for p in paths))
     return 0
 
 

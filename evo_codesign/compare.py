@@ -26,7 +26,7 @@ from .metrics import Bounds, evals_to_fraction, igd_plus, nondominated, normalis
 from .search import space_for
 from .strategies import STRATEGIES, StrategyResult, run_strategy, strategies_for
 
-__all__ = ["compare", "summary_table"]
+__all__ = ["compare", "summary_table", "rank_matrix"]
 
 
 def _curve(result: StrategyResult, objectives: Sequence[str], bounds: Bounds) -> pd.DataFrame:
@@ -38,14 +38,15 @@ def _curve(result: StrategyResult, objectives: Sequence[str], bounds: Bounds) ->
 
 def compare(cfg: Config, out: str | Path, *, strategies: Sequence[str] | None = None, repeats: int = 3,
             reference_F: np.ndarray | None = None, embedding: Any = None, resume: bool = False,
-            **options: Any) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+            evaluator: Any = None, **options: Any) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Run every strategy for ``repeats`` seeds (cfg.seed, cfg.seed + 1, ...) at ``cfg.search.budget``.
 
     ``strategies``: default, every strategy that applies to the config's space
     (:func:`~evo_codesign.strategies.strategies_for`). ``reference_F``: the exact front
     (minimisation form) to score against; default, the union of all final fronts. ``embedding``:
     the space every strategy searches (default the config's genome). ``resume``: continue the runs
-    already in ``out`` (an interrupted comparison loses nothing). Returns ``(per_run, curves,
+    already in ``out`` (an interrupted comparison loses nothing). ``evaluator``: the one evaluator
+    every run shares (default: the config's). Returns ``(per_run, curves,
     fronts)``: one row per run with its scores, hypervolume curves, and the tidy frame of every
     final front. Everything is also written into ``out``.
     """
@@ -57,7 +58,8 @@ def compare(cfg: Config, out: str | Path, *, strategies: Sequence[str] | None = 
     unknown = [s for s in strategies if s not in STRATEGIES]
     if unknown:
         raise ValueError(f"unknown strategies {unknown}; allowed: {list(STRATEGIES)}")
-    evaluator = build_evaluator(cfg, space_for(cfg))  # built once, shared by every run
+    if evaluator is None:
+        evaluator = build_evaluator(cfg, space_for(cfg))  # built once, shared by every run
     results: list[StrategyResult] = []
     for s in strategies:
         for k in range(repeats):
@@ -109,3 +111,38 @@ def summary_table(per_run: pd.DataFrame) -> pd.DataFrame:
         if col in per_run:
             t[col] = g[col].mean()
     return t.reset_index()
+
+
+def rank_matrix(cfg: Config, fronts: pd.DataFrame, *, n_cells: int = 50, max_designs: int = 12, seed: int = 0,
+                evaluator: Any = None) -> pd.DataFrame:
+    """Spearman rank correlation of ``n_cells`` random cells' latency between the distinct hardware
+    designs of ``fronts`` (at most ``max_designs``, spread over dataflows): the semi-decoupled
+    premise, checked on the accelerators the comparison actually found. Rows/columns are labelled
+    by dataflow and array size (PE array) or crossbar size and ADC. Cell space only."""
+    from .metrics import spearman
+    space = space_for(cfg)
+    if "cell" not in space:
+        raise ValueError("rank_matrix needs the cell space (space.neural = 'cell')")
+    ev = evaluator if evaluator is not None else build_evaluator(cfg, space)
+    X = fronts[[f"x_{g}" for g in space.gene_names]].to_numpy(dtype=np.int64)
+    hw = np.setdiff1d(np.arange(space.n_var), np.arange(space.slices["cell"].start, space.slices["cell"].stop))
+    _, first = np.unique(X[:, hw], axis=0, return_index=True)
+    designs = fronts.iloc[np.sort(first)]
+    if "accelerator.dataflow" in designs:  # round-robin over dataflows, so every dataflow shows up
+        designs = designs.assign(_k=designs.groupby("accelerator.dataflow").cumcount()).sort_values("_k", kind="stable")
+    designs = designs.iloc[:max_designs]
+    cells = space["cell"].sample(np.random.default_rng(seed), n_cells)
+    lat, labels = [], []
+    for _, row in designs.iterrows():
+        x = row[[f"x_{g}" for g in space.gene_names]].to_numpy(dtype=np.int64)
+        batch = np.tile(x, (n_cells, 1))
+        batch[:, space.slices["cell"]] = cells
+        lat.append(ev.metrics(batch)["latency_ms"])
+        parts = []
+        if "accelerator.dataflow" in row:
+            parts.append(f"{row['accelerator.dataflow']} {row['accelerator.array_rows']}x{row['accelerator.array_cols']}")
+        if "imc.crossbar_size" in row:
+            parts.append(f"xbar{row['imc.crossbar_size']} {row['imc.adc_type']}{row['imc.adc_bits']}")
+        labels.append(f"{len(labels)}: " + " / ".join(parts))
+    M = np.array([[spearman(a, b) for b in lat] for a in lat])
+    return pd.DataFrame(M, index=labels, columns=labels)

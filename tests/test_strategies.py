@@ -104,6 +104,13 @@ def test_compare_command(tmp_path, capsys):
     ref = json.loads((tmp_path / "cmp" / "reference.json").read_text())
     assert ref["hv_reference_point"] == 1.1 and len(ref["bounds"]["lower"]) == 4
     assert (tmp_path / "cmp" / "fronts.png").exists() and (tmp_path / "cmp" / "hv_vs_evaluations.pdf").exists()
+    M = pd.read_csv(tmp_path / "cmp" / "rank_correlation.csv", index_col=0)
+    assert M.shape[0] == M.shape[1] >= 2 and np.allclose(np.diag(M.to_numpy()), 1.0)
+    assert (tmp_path / "cmp" / "rank_correlation.png").exists() and "plots:" in out
+    # an interrupted comparison continues where it stopped; without --resume it refuses to overwrite
+    assert main(["compare", str(cfg), "--repeats", "2", "--out", str(tmp_path / "cmp")]) == 2
+    assert main(["compare", str(cfg), "--repeats", "2", "--out", str(tmp_path / "cmp"), "--resume"]) == 0
+    assert pd.read_csv(tmp_path / "cmp" / "summary.csv")["hv_mean"].tolist() == summary["hv_mean"].tolist()
 
 
 @pytest.mark.parametrize("name", ["decoupled", "semi_decoupled"])

@@ -51,7 +51,7 @@ def test_random_draws_are_seeded_and_distinct():
     a = select_settings(space, "random", 8, seed=4)
     assert a == select_settings(space, "random", 8, seed=4) and a != select_settings(space, "random", 8, seed=5)
     assert a[0] == DEFAULTS and len({tuple(s.values()) for s in a}) == 8
-    small = {n: (DEFAULTS[n],) for n in TUNABLE} | {"pop_size": (20, 50)}
+    small = {n: (DEFAULTS[n],) for n in TUNABLE} | {"pop_size": (20, 30)}
     assert len(select_settings(small, "random", 10, seed=0)) == 3  # the grid is smaller than trials
 
 

@@ -14,10 +14,10 @@ from ..io.history import evaluation_log, feasible_minimisation_F, hv_curve
 from ..metrics import Bounds
 from .figures import plot_design, plot_fronts, plot_hv_curves
 
-__all__ = ["plot_runs"]
+__all__ = ["plot_runs", "objective_label"]
 
 
-def _label(o: str) -> str:
+def objective_label(o: str) -> str:
     sense, unit, label = OBJECTIVES[o]
     return f"{label} ({unit})" + (" [proxy]" if o == "capacity_proxy" else "")
 
@@ -43,7 +43,7 @@ def plot_runs(run_dirs: Sequence[str | Path], out: str | Path, *, design: int = 
     if any(i["objectives"] != objectives for i in infos):
         raise ValueError("runs to compare must have the same objectives, got "
                          + "; ".join(f"{r}: {i['objectives']}" for r, i in zip(run_dirs, infos)))
-    paths = plot_fronts(fronts, {f"f_{o}": _label(o) for o in objectives}, out / "fronts",
+    paths = plot_fronts(fronts, {f"f_{o}": objective_label(o) for o in objectives}, out / "fronts",
                         title="Pareto fronts")
     union = np.vstack([feasible_minimisation_F(lg, objectives) for lg in logs])
     if len(union):
@@ -66,6 +66,6 @@ def plot_runs(run_dirs: Sequence[str | Path], out: str | Path, *, design: int = 
         if "cell" in decoded:
             import json
             decoded["cell"] = {c: json.loads(decoded["cell"][c]) for c in ("normal", "reduce")}
-        objs = {_label(o): f"{row[f'f_{o}']:.4g}" for o in objectives}
+        objs = {objective_label(o): f"{row[f'f_{o}']:.4g}" for o in objectives}
         paths += plot_design(decoded, out / f"design_{design}", objectives=objs, title=f"front design {design}")
     return paths

@@ -205,7 +205,7 @@ def _phased(ctx: Context, *, semi: bool, nas_fraction: float = 0.5, max_archs: i
         raise ValueError(f"{name} needs the cell space (space.neural = 'cell')")
     cell_pos = E.positions_of("cell")
     hw_pos = np.setdiff1d(E.covered, cell_pos)
-    proxy = E.expand(E.middle())[0]          # every searched hardware gene at the middle of its range
+    proxy, probes = choose_proxy(E, base, hw_pos, ctx.seed)
     nas = E.fixed(hw_pos, proxy[hw_pos])
     nas_eval = Mapped(base, nas) if semi else _AgnosticNas(base.surrogate, cfg.space.protocol, nas)
     out1, out2 = ctx.out / name / "phase1_nas", ctx.out / name / "phase2_hw"
@@ -215,10 +215,47 @@ def _phased(ctx: Context, *, semi: bool, nas_fraction: float = 0.5, max_archs: i
     hw = E.tabled("arch", cell_pos, archs, cells=True)
     hw_state, n2 = _phase(ctx, hw, Mapped(base, hw), cfg.search.budget - n1, ctx.seed + 1, out2,
                           _info(name, base, 2, n_archs=int(len(archs))))
-    res = _result(ctx, name, hw, hw_state, [n1, n2], t0, out2, {"n_archs": int(len(archs))})
+    res = _result(ctx, name, hw, hw_state, [n1, n2], t0, out2, {"n_archs": int(len(archs)), "proxy_probes": probes})
     if semi and len(res.F):
         res.details.update(_premise(base, E, archs, proxy, res.front, hw_pos))
     return res
+
+
+def choose_proxy(E: Embedding, base: CodesignEvaluator, hw_pos: np.ndarray, seed: int, *, n_probe_cells: int = 8,
+                 n_candidates: int = 256) -> tuple[np.ndarray, int]:
+    """The proxy accelerator (a base genome; its cell genes are placeholders) and how many probe
+    evaluations choosing it took.
+
+    The proxy is the hardware design at the middle of every searched gene's range, unless that
+    design is infeasible (e.g. its tiles overflow its buffers) for some of ``n_probe_cells`` sampled
+    cells: then it is the feasible design nearest the middle (normalised gene distance) among
+    ``n_candidates`` sampled ones, or the one feasible for the most probe cells. A NAS phase on an
+    infeasible proxy would rank nothing. Probes are set-up evaluations, like choosing a proxy by
+    hand, and are not counted against the search budget; the result reports their number."""
+    rng = np.random.default_rng([seed, 7919])
+    middle = E.middle()
+    cands = np.vstack([middle, E.space.sample(rng, n_candidates)])
+    span = np.maximum(E.space.xu - E.space.xl, 1)
+    cell_part = [p.segment.name for p in E.parts if np.isin(p.positions, E.base.slices["cell"]).any()]
+    hw_cols = np.concatenate([np.arange(E.space.slices[p.segment.name].start, E.space.slices[p.segment.name].stop)
+                              for p in E.parts if p.segment.name not in cell_part]) if len(hw_pos) else np.zeros(0, int)
+    dist = np.abs((cands - middle) / span)[:, hw_cols].sum(axis=1)
+    order = np.argsort(dist, kind="stable")  # the middle itself first
+    cells = E.expand(E.space.sample(rng, n_probe_cells))[:, E.base.slices["cell"]]
+    probes, best, best_ok = 0, None, -1
+    for k in range(0, len(order), 16):
+        designs = E.expand(cands[order[k:k + 16]])
+        X = np.repeat(designs, len(cells), axis=0)
+        X[:, E.base.slices["cell"]] = np.tile(cells, (len(designs), 1))
+        b = base(X)
+        probes += len(X)
+        ok = ((b.G <= 0).all(axis=1) if b.G.shape[1] else np.ones(len(X), bool)).reshape(len(designs), len(cells))
+        n_ok = ok.sum(axis=1)
+        if (n_ok == len(cells)).any():
+            return designs[int(np.argmax(n_ok == len(cells)))], probes
+        if n_ok.max() > best_ok:
+            best, best_ok = designs[int(np.argmax(n_ok))], int(n_ok.max())
+    return best, probes
 
 
 def _premise(base: CodesignEvaluator, E: Embedding, archs: np.ndarray, proxy: np.ndarray, front: pd.DataFrame,
