@@ -97,6 +97,11 @@ def compare(cfg: Config, out: str | Path, *, strategies: Sequence[str] | None = 
     return per_run, curves, fronts
 
 
+def _median_unreached_inf(v: pd.Series) -> float:
+    m = float(np.median(v.fillna(np.inf).to_numpy(dtype=float)))
+    return m if np.isfinite(m) else float("nan")
+
+
 def summary_table(per_run: pd.DataFrame) -> pd.DataFrame:
     """strategy, evaluations, wall time, hypervolume mean and spread, IGD+, evaluations to 95 %/99 %."""
     g = per_run.groupby("strategy", sort=False)
@@ -105,7 +110,12 @@ def summary_table(per_run: pd.DataFrame) -> pd.DataFrame:
         "wall_s": g["wall_s"].mean(),
         "hv_mean": g["hv"].mean(), "hv_std": g["hv"].std(ddof=0), "hv_min": g["hv"].min(), "hv_max": g["hv"].max(),
         "igd_plus_mean": g["igd_plus"].mean(),
-        "evals_to_95_median": g["evals_to_95"].median(), "evals_to_99_median": g["evals_to_99"].median(),
+        # a run that never reached the target counts as infinitely slow: the median is NaN when
+        # more than half of the runs never got there (pandas' median would just skip them)
+        "evals_to_95_median": g["evals_to_95"].apply(_median_unreached_inf),
+        "reached_95": g["evals_to_95"].apply(lambda v: f"{int(v.notna().sum())}/{len(v)}"),
+        "evals_to_99_median": g["evals_to_99"].apply(_median_unreached_inf),
+        "reached_99": g["evals_to_99"].apply(lambda v: f"{int(v.notna().sum())}/{len(v)}"),
     })
     for col in ("premise_spearman_min", "premise_spearman_median"):
         if col in per_run:
