@@ -143,7 +143,11 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from .plot.runs import objective_label
     paths = plot_fronts({s: f for s, f in fronts.groupby("strategy")}, {c: objective_label(c[2:]) for c in objs},
                         out / "fronts", title=f"final fronts, {args.repeats} seeds per strategy")
-    paths += plot_hv_curves(curves, out / "hv_vs_evaluations", reference_hv=None)
+    ref = json.loads((out / "reference.json").read_text())
+    if ref["reference_hv"] > 0:  # the same scale as the table's hv column
+        curves = curves.assign(hv=curves["hv"] / ref["reference_hv"])
+    paths += plot_hv_curves(curves, out / "hv_vs_evaluations", reference_hv=1.0,
+                            ylabel=f"hypervolume / {ref['reference']} front's")
     if cfg.space.neural == "cell" and len(fronts):
         from .compare import rank_matrix
         from .plot.figures import plot_rank_heatmap
