@@ -6,7 +6,9 @@ Objectives are normalised with bounds frozen from that reference (the exact fron
 and stored in the output; hypervolume uses the reference point 1.1 in every normalised objective,
 IGD+ is measured against the reference front (moocore), and "evaluations to 95 % / 99 %" is the
 first unique evaluation count at which a run's best-so-far front reaches that fraction of the
-reference hypervolume (NaN if never). Multi-phase strategies only produce designs in the final
+reference hypervolume (NaN if never). ``hv`` scores a run's final front (its last population's
+non-dominated designs, at most ``pop_size`` of them); ``hv_evaluated`` scores every design its last
+phase evaluated, which is what the curves show. Multi-phase strategies only produce designs in the final
 objective space in their last phase, so their curves start after the earlier phases' evaluations.
 """
 
@@ -81,6 +83,8 @@ def compare(cfg: Config, out: str | Path, *, strategies: Sequence[str] | None = 
         c = curves[(curves.strategy == r.strategy) & (curves.seed == r.seed)]
         rows.append({"strategy": r.strategy, "seed": r.seed, "evaluations": r.evaluations, "wall_s": r.wall_s,
                      "hv": normalised_hv(r.F, bounds) / ref_hv if ref_hv > 0 else float("nan"),
+                     # every design the run evaluated (in its last phase), not only its final population
+                     "hv_evaluated": float(c.hv.max()) / ref_hv if ref_hv > 0 and len(c) else float("nan"),
                      "igd_plus": igd_plus(bounds.normalise(r.F), bounds.normalise(ref_front)),
                      "evals_to_95": evals_to_fraction(c.evaluations, c.hv, ref_hv, 0.95),
                      "evals_to_99": evals_to_fraction(c.evaluations, c.hv, ref_hv, 0.99),
@@ -117,6 +121,8 @@ def summary_table(per_run: pd.DataFrame) -> pd.DataFrame:
         "evals_to_99_median": g["evals_to_99"].apply(_median_unreached_inf),
         "reached_99": g["evals_to_99"].apply(lambda v: f"{int(v.notna().sum())}/{len(v)}"),
     })
+    if "hv_evaluated" in per_run:
+        t.insert(t.columns.get_loc("igd_plus_mean"), "hv_evaluated_mean", g["hv_evaluated"].mean())
     for col in ("premise_spearman_min", "premise_spearman_median"):
         if col in per_run:
             t[col] = g[col].mean()

@@ -99,3 +99,19 @@ def test_identity_embedding_expands_to_itself():
     X = base.sample(np.random.default_rng(3), 50)
     E = Embedding.identity(base)
     assert np.array_equal(E.expand(X), X) and E.space.gene_names == base.gene_names
+
+
+def test_semi_decoupled_proxy_is_feasible_when_the_middle_is_not():
+    from evo_codesign.evaluate import build_evaluator
+    from evo_codesign.strategies.phased import choose_proxy
+
+    cfg = load_config(overrides={"space.hardware": "dataflow", "constraints.area_mm2_max": 1.0})
+    E = reference_space(cfg, n_cells=20, grid={"accelerator.l2_kib": [32, 512, 2048]})
+    ev = build_evaluator(cfg, E.base)
+    middle = E.expand(E.middle())
+    assert (ev(middle).G > 0).any()  # a 512 KiB L2 does not fit 1 mm^2, 32 KiB does
+    proxy, probes = choose_proxy(E, ev, seed=1)
+    cells = E.part("arch").segment.rows
+    X = np.tile(proxy, (len(cells), 1))
+    X[:, :32] = cells
+    assert probes > 8 and ((ev(X).G <= 0).all(axis=1)).mean() > 0.5

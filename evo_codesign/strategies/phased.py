@@ -205,7 +205,7 @@ def _phased(ctx: Context, *, semi: bool, nas_fraction: float = 0.5, max_archs: i
         raise ValueError(f"{name} needs the cell space (space.neural = 'cell')")
     cell_pos = E.positions_of("cell")
     hw_pos = np.setdiff1d(E.covered, cell_pos)
-    proxy, probes = choose_proxy(E, base, hw_pos, ctx.seed)
+    proxy, probes = choose_proxy(E, base, ctx.seed)
     nas = E.fixed(hw_pos, proxy[hw_pos])
     nas_eval = Mapped(base, nas) if semi else _AgnosticNas(base.surrogate, cfg.space.protocol, nas)
     out1, out2 = ctx.out / name / "phase1_nas", ctx.out / name / "phase2_hw"
@@ -221,7 +221,7 @@ def _phased(ctx: Context, *, semi: bool, nas_fraction: float = 0.5, max_archs: i
     return res
 
 
-def choose_proxy(E: Embedding, base: CodesignEvaluator, hw_pos: np.ndarray, seed: int, *, n_probe_cells: int = 8,
+def choose_proxy(E: Embedding, base: CodesignEvaluator, seed: int, *, n_probe_cells: int = 8,
                  n_candidates: int = 256) -> tuple[np.ndarray, int]:
     """The proxy accelerator (a base genome; its cell genes are placeholders) and how many probe
     evaluations choosing it took.
@@ -236,9 +236,10 @@ def choose_proxy(E: Embedding, base: CodesignEvaluator, hw_pos: np.ndarray, seed
     middle = E.middle()
     cands = np.vstack([middle, E.space.sample(rng, n_candidates)])
     span = np.maximum(E.space.xu - E.space.xl, 1)
-    cell_part = [p.segment.name for p in E.parts if np.isin(p.positions, E.base.slices["cell"]).any()]
-    hw_cols = np.concatenate([np.arange(E.space.slices[p.segment.name].start, E.space.slices[p.segment.name].stop)
-                              for p in E.parts if p.segment.name not in cell_part]) if len(hw_pos) else np.zeros(0, int)
+    cell_pos = np.arange(E.base.slices["cell"].start, E.base.slices["cell"].stop)
+    # phase-genome columns of the hardware parts (every part not covering cell genes)
+    hw_cols = [j for p in E.parts if not np.isin(p.positions, cell_pos).any()
+               for j in range(E.space.slices[p.segment.name].start, E.space.slices[p.segment.name].stop)]
     dist = np.abs((cands - middle) / span)[:, hw_cols].sum(axis=1)
     order = np.argsort(dist, kind="stable")  # the middle itself first
     cells = E.expand(E.space.sample(rng, n_probe_cells))[:, E.base.slices["cell"]]
