@@ -111,6 +111,10 @@ def test_compare_command(tmp_path, capsys):
     assert main(["compare", str(cfg), "--repeats", "2", "--out", str(tmp_path / "cmp")]) == 2
     assert main(["compare", str(cfg), "--repeats", "2", "--out", str(tmp_path / "cmp"), "--resume"]) == 0
     assert pd.read_csv(tmp_path / "cmp" / "summary.csv")["hv_mean"].tolist() == summary["hv_mean"].tolist()
+    # each strategy's last phase is a run directory that `plot` and `front` read
+    last = [tmp_path / "cmp" / "seed2" / "coupled", tmp_path / "cmp" / "seed2" / "semi_decoupled" / "phase2_hw"]
+    assert main(["plot", *map(str, last), "--out", str(tmp_path / "plots")]) == 0
+    assert (tmp_path / "plots" / "design_0.png").exists() and main(["front", str(last[1])]) == 0
 
 
 @pytest.mark.parametrize("name", ["decoupled", "semi_decoupled"])

@@ -176,6 +176,7 @@ def _result(ctx: Context, name: str, embedding: Embedding, state: GAState, phase
     frame = design_frame(ctx.base_space, X, F, G, objective_names=base.objective_names,
                          objective_senses=base.objective_senses, constraint_names=base.constraint_names,
                          extras=state.problem.cache.extras(Xp) if len(Xp) else [], strategy=name, seed=ctx.seed)
+    RunDir(final_run).write_front(frame)  # so `evo-codesign front/plot` work on a strategy's last phase
     return StrategyResult(name, ctx.seed, frame, F, sum(phase_evals), time.perf_counter() - t0, list(phase_evals),
                           details or {}, final_run)
 
