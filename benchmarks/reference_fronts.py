@@ -1,6 +1,6 @@
 """Every strategy against the EXACT Pareto front of an enumerable space, in two regimes.
 
-    python benchmarks/reference_fronts.py [--cells 1000] [--budget 4000] [--repeats 3] [--long-budget 20000]
+    python benchmarks/reference_fronts.py [--cells 1000] [--budget 4000] [--repeats 3] [--long-budget 20000] [--max-archs 10]
                                           [--regimes open small] [--out benchmarks/out/reference]
 
 The space: ``--cells`` distinct random DARTS cells x a grid of PE-array designs (the other genes at
@@ -55,6 +55,7 @@ def main() -> None:
     ap.add_argument("--budget", type=int, default=4000)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--regimes", nargs="+", default=list(REGIMES), choices=list(REGIMES))
+    ap.add_argument("--max-archs", type=int, default=10, help="designs the phased strategies keep from phase 1")
     ap.add_argument("--long-budget", type=int, default=20000,
                     help="budget of an extra coupled run per seed, to see when coupled search gets there "
                          "(0 = skip; default 20000)")
@@ -80,7 +81,8 @@ def main() -> None:
                                                   "designs": ex.n_designs, "feasible": ex.n_feasible,
                                                   "exact_front_points": int(len(ex.F)),
                                                   "enumeration_s": ex.wall_s}, indent=1, default=str))
-        per_run, _, _ = compare(cfg, d, repeats=args.repeats, embedding=E, reference_F=ex.F, evaluator=ev)
+        per_run, _, _ = compare(cfg, d, repeats=args.repeats, embedding=E, reference_F=ex.F, evaluator=ev,
+                                max_archs=args.max_archs)
         t = summary_table(per_run)
         t.to_csv(d / "summary.csv", index=False)
         with pd.option_context("display.width", 220, "display.max_columns", None,
