@@ -123,6 +123,22 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     return 0
 
 
+def _proxy_from_toml(path: str) -> dict:
+    """``[accelerator]`` / ``[imc]`` tables of gene values -> ``{"accelerator.dataflow": ...}``
+    (per-group IMC knobs as ``[imc.input_bits] stage0 = 8``)."""
+    import tomllib
+
+    with open(path, "rb") as f:
+        data = tomllib.load(f)
+
+    def flat(d: dict, prefix: str) -> dict:
+        out = {}
+        for k, v in d.items():
+            out.update(flat(v, f"{prefix}{k}.") if isinstance(v, dict) else {f"{prefix}{k}": v})
+        return out
+    return flat(data, "")
+
+
 def _cmd_compare(args: argparse.Namespace) -> int:
     import pandas as pd
 
@@ -133,8 +149,12 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     overrides = {"search.budget": args.budget} if args.budget else {}
     cfg = load_config(args.config, overrides=overrides)
     out = Path(args.out)
+    options = {}
+    if args.proxy:
+        options["proxy"] = _proxy_from_toml(args.proxy)
     per_run, curves, fronts = compare(cfg, out, strategies=args.strategies, repeats=args.repeats,
-                                      nas_fraction=args.nas_fraction, max_archs=args.max_archs, resume=args.resume)
+                                      nas_fraction=args.nas_fraction, max_archs=args.max_archs, resume=args.resume,
+                                      **options)
     table = summary_table(per_run)
     table.to_csv(out / "summary.csv", index=False)
     with pd.option_context("display.width", 200, "display.max_columns", None, "display.float_format", "{:.4g}".format):
@@ -217,6 +237,9 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("--nas-fraction", type=float, default=0.5, help="budget share of phase 1 (default 0.5)")
     cp.add_argument("--max-archs", type=int, default=10, help="designs kept from phase 1 (default 10)")
     cp.add_argument("--resume", action="store_true", help="continue the runs already in --out")
+    cp.add_argument("--proxy", metavar="PROXY.toml",
+                    help="semi-decoupled's proxy accelerator: [accelerator] (and [imc]) tables of gene values; "
+                         "genes not given sit at the middle of their range (default: chosen automatically)")
     cp.add_argument("--out", default="runs/compare", help="output folder (default runs/compare)")
     cp.set_defaults(func=_cmd_compare)
 

@@ -165,3 +165,41 @@ def test_two_phase_needs_crossbars_and_a_precision_objective(tmp_path):
                                           "search.pop_size": 10, "search.objectives": ["capacity_proxy", "latency"]})
     with pytest.raises(ValueError, match="precision_drop"):
         run_strategy("two_phase", no_precision, 1, tmp_path / "b")
+
+
+def test_evaluation_log_covers_every_phase(results):
+    r, _ = results["semi_decoupled"]
+    log = r.evaluation_log()
+    assert len(log) == r.evaluations and list(log["phase"].unique()) == [1, 2]
+    assert (log.groupby("phase").size().tolist() == r.phase_evaluations)
+    assert log["evaluation"].tolist() == list(range(1, r.evaluations + 1))
+
+
+def test_semi_decoupled_takes_a_proxy_from_the_user(tmp_path, capsys):
+    import json as _json
+
+    cfg = load_config(overrides={"seed": 1, "space.hardware": "dataflow", "search.pop_size": 20, "search.budget": 200})
+    proxy = {"accelerator.dataflow": "nvdla", "accelerator.array_rows": 8, "accelerator.array_cols": 8}
+    r = run_strategy("semi_decoupled", cfg, 1, tmp_path / "a", proxy=proxy)
+    info = _json.loads((tmp_path / "a" / "semi_decoupled" / "phase1_nas" / "run.json").read_text())
+    space = space_for(cfg)
+    seg = space["accelerator"]
+    genes = info["proxy_genes"]
+    assert r.details["proxy_probes"] == 0
+    assert genes[seg.position("dataflow")] == seg.gene("dataflow").choices.index("nvdla")
+    assert genes[seg.position("array_rows")] == seg.gene("array_rows").choices.index(8)
+    # from the command line: a TOML file; a wrong gene is an error that names it
+    toml = tmp_path / "proxy.toml"
+    toml.write_text('[accelerator]\ndataflow = "nvdla"\narray_rows = 8\n')
+    cfg_file = tmp_path / "c.toml"
+    cfg_file.write_text('[space]\nhardware = "dataflow"\n[search]\npop_size = 20\nbudget = 200\n')
+    assert main(["compare", str(cfg_file), "--repeats", "1", "--strategies", "semi_decoupled", "--proxy", str(toml),
+                 "--out", str(tmp_path / "cmp")]) == 0
+    toml.write_text('[accelerator]\narray_rowz = 8\n')
+    assert main(["compare", str(cfg_file), "--repeats", "1", "--strategies", "semi_decoupled", "--proxy", str(toml),
+                 "--out", str(tmp_path / "cmp2")]) == 2
+    assert "accelerator.array_rowz" in capsys.readouterr().err
+    toml.write_text('[accelerator]\narray_rows = 3\n')
+    assert main(["compare", str(cfg_file), "--repeats", "1", "--strategies", "semi_decoupled", "--proxy", str(toml),
+                 "--out", str(tmp_path / "cmp3")]) == 2
+    assert "array_rows" in capsys.readouterr().err

@@ -27,7 +27,7 @@ import shutil
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -40,6 +40,7 @@ from ..io.rundir import RunDir
 from ..metrics import spearman
 from ..problem import CodesignProblem, EvalBatch, EvaluationCache
 from ..search import space_for
+from ..space.base import GenomeError
 from ..workload.batch import cell_workload
 from .embedding import ArchSetSegment, Embedding
 
@@ -57,6 +58,16 @@ class StrategyResult:
     phase_evaluations: list[int] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
     final_run: Path | None = None   # run directory of the phase whose designs make the front
+    run_dirs: list[Path] = field(default_factory=list)  # every phase's run directory, in order
+
+    def evaluation_log(self) -> pd.DataFrame:
+        """Every unique design each phase evaluated, in order: the phases' logs (``gen``, ``f_*``
+        in each phase's own objectives, ``g_*``, ``feasible``) with ``phase`` (1, 2, ...) and
+        ``evaluation`` (the running count of unique evaluations over all phases)."""
+        from ..io.history import evaluation_log
+        logs = [evaluation_log(d)[0].assign(phase=k + 1) for k, d in enumerate(self.run_dirs)]
+        log = pd.concat(logs, ignore_index=True) if logs else pd.DataFrame()
+        return log.assign(evaluation=np.arange(1, len(log) + 1))
 
 
 @dataclass
@@ -128,7 +139,7 @@ def _phase(ctx: Context, embedding: Embedding, evaluator: Any, budget: int, seed
     if ctx.resume and (out / "run.json").exists():
         rd = RunDir.open(out)
         stored = rd.info()
-        for key in ("strategy", "phase", "seed", "phase_budget", "config", "phase_space"):
+        for key in ("strategy", "phase", "seed", "phase_budget", "config", "phase_space", "proxy_genes"):
             if stored.get(key) != info.get(key):
                 rd.close()
                 raise ValueError(f"cannot resume {out}: its {key!r} differs from this run's "
@@ -169,16 +180,16 @@ def kept_rows(embedding: Embedding, state: GAState, positions: np.ndarray, max_r
 
 
 def _result(ctx: Context, name: str, embedding: Embedding, state: GAState, phase_evals: list[int], t0: float,
-            final_run: Path, details: dict[str, Any] | None = None) -> StrategyResult:
+            run_dirs: list[Path], details: dict[str, Any] | None = None) -> StrategyResult:
     base = ctx.base
     Xp, F, G = front_arrays(state)
     X = embedding.expand(Xp) if len(Xp) else np.zeros((0, ctx.base_space.n_var), dtype=np.int64)
     frame = design_frame(ctx.base_space, X, F, G, objective_names=base.objective_names,
                          objective_senses=base.objective_senses, constraint_names=base.constraint_names,
                          extras=state.problem.cache.extras(Xp) if len(Xp) else [], strategy=name, seed=ctx.seed)
-    RunDir(final_run).write_front(frame)  # so `evo-codesign front/plot` work on a strategy's last phase
+    RunDir(run_dirs[-1]).write_front(frame)  # so `evo-codesign front/plot` work on a strategy's last phase
     return StrategyResult(name, ctx.seed, frame, F, sum(phase_evals), time.perf_counter() - t0, list(phase_evals),
-                          details or {}, final_run)
+                          details or {}, run_dirs[-1], list(run_dirs))
 
 
 def _info(name: str, evaluator: Any, phase: int | None = None, **extra: Any) -> dict:
@@ -194,11 +205,11 @@ def _coupled(ctx: Context, **_: Any) -> StrategyResult:
     E = ctx.embedding
     out = ctx.out / "coupled"
     state, n = _phase(ctx, E, Mapped(ctx.base, E), ctx.cfg.search.budget, ctx.seed, out, _info("coupled", ctx.base))
-    return _result(ctx, "coupled", E, state, [n], t0, out)
+    return _result(ctx, "coupled", E, state, [n], t0, [out])
 
 
 def _phased(ctx: Context, *, semi: bool, nas_fraction: float = 0.5, max_archs: int = 10,
-            **_: Any) -> StrategyResult:
+            proxy: Mapping[str, Any] | None = None, **_: Any) -> StrategyResult:
     name = "semi_decoupled" if semi else "decoupled"
     t0 = time.perf_counter()
     E, base, cfg = ctx.embedding, ctx.base, ctx.cfg
@@ -206,20 +217,48 @@ def _phased(ctx: Context, *, semi: bool, nas_fraction: float = 0.5, max_archs: i
         raise ValueError(f"{name} needs the cell space (space.neural = 'cell')")
     cell_pos = E.positions_of("cell")
     hw_pos = np.setdiff1d(E.covered, cell_pos)
-    proxy, probes = choose_proxy(E, base, ctx.seed)
+    if proxy is not None:  # the user's proxy: genes not given sit at the middle of their range
+        proxy, probes = proxy_genome(E, proxy), 0
+    else:
+        proxy, probes = choose_proxy(E, base, ctx.seed)
     nas = E.fixed(hw_pos, proxy[hw_pos])
     nas_eval = Mapped(base, nas) if semi else _AgnosticNas(base.surrogate, cfg.space.protocol, nas)
     out1, out2 = ctx.out / name / "phase1_nas", ctx.out / name / "phase2_hw"
-    nas_state, n1 = _phase(ctx, nas, nas_eval, int(round(cfg.search.budget * nas_fraction)), ctx.seed, out1,
-                           _info(name, nas_eval, 1))
+    info1 = _info(name, nas_eval, 1, **({"proxy_genes": proxy[hw_pos].tolist()} if semi else {}))
+    nas_state, n1 = _phase(ctx, nas, nas_eval, int(round(cfg.search.budget * nas_fraction)), ctx.seed, out1, info1)
     archs = kept_rows(nas, nas_state, cell_pos, max_archs)
     hw = E.tabled("arch", cell_pos, archs, cells=True)
     hw_state, n2 = _phase(ctx, hw, Mapped(base, hw), cfg.search.budget - n1, ctx.seed + 1, out2,
                           _info(name, base, 2, n_archs=int(len(archs))))
-    res = _result(ctx, name, hw, hw_state, [n1, n2], t0, out2, {"n_archs": int(len(archs)), "proxy_probes": probes})
+    res = _result(ctx, name, hw, hw_state, [n1, n2], t0, [out1, out2],
+                  {"n_archs": int(len(archs)), "proxy_probes": probes})
     if semi and len(res.F):
         res.details.update(_premise(base, E, archs, proxy, res.front, hw_pos))
     return res
+
+
+def proxy_genome(E: Embedding, values: Mapping[str, Any]) -> np.ndarray:
+    """A base genome with the hardware genes in ``values`` (joint names, e.g.
+    ``{"accelerator.dataflow": "nvdla", "accelerator.array_rows": 16}``) set, every other gene at
+    the middle of its range in ``E``. Errors name the gene and the values this space allows."""
+    genome = E.expand(E.middle())[0]
+    names = list(E.base.gene_names)
+    cell = E.base.slices["cell"]
+    for name, value in values.items():
+        if name not in names:
+            raise GenomeError(f"proxy: unknown gene {name!r}; hardware genes look like "
+                              f"{[n for n in names if not n.startswith('cell.')][:3]}...")
+        pos = names.index(name)
+        if cell.start <= pos < cell.stop:
+            raise GenomeError(f"proxy: {name!r} is a cell gene; a proxy sets hardware genes only")
+        gene = E._base_genes([pos])[0]
+        idx = gene.index_of(value, segment=name.split(".")[0])
+        allowed = E.allowed_values(pos)
+        if idx not in allowed:
+            raise GenomeError(f"proxy: {name} = {value!r} is outside this space; allowed: "
+                              f"{[gene.choices[i] for i in allowed]}")
+        genome[pos] = idx
+    return genome
 
 
 def choose_proxy(E: Embedding, base: CodesignEvaluator, seed: int, *, n_probe_cells: int = 8,
@@ -312,13 +351,14 @@ def run_strategy(name: str, cfg: Config, seed: int, out: str | Path, *, embeddin
     ``embedding``: the space searched (default: the config's joint genome). ``resume``: continue
     the phases already in ``out`` (their config, seed and budget must match) instead of refusing
     to overwrite them. ``on_generation``: called after every generation of every phase.
-    ``options``: ``nas_fraction`` (budget share of phase 1, default 0.5) and ``max_archs`` (designs
-    kept from phase 1, default 10)."""
+    ``options``: ``nas_fraction`` (budget share of phase 1, default 0.5), ``max_archs`` (designs
+    kept from phase 1, default 10) and ``proxy`` (semi-decoupled only: the proxy accelerator as
+    ``{joint gene name: value}``, see :func:`proxy_genome`; default: chosen automatically)."""
     if name not in STRATEGIES:
         raise ValueError(f"unknown strategy {name!r}; allowed: {list(STRATEGIES)}")
-    unknown = [k for k in options if k not in ("nas_fraction", "max_archs")]
+    unknown = [k for k in options if k not in ("nas_fraction", "max_archs", "proxy")]
     if unknown:
-        raise ValueError(f"unknown strategy option(s) {unknown}; allowed: ['nas_fraction', 'max_archs']")
+        raise ValueError(f"unknown strategy option(s) {unknown}; allowed: ['nas_fraction', 'max_archs', 'proxy']")
     if not 0.0 < options.get("nas_fraction", 0.5) < 1.0:
         raise ValueError(f"nas_fraction must be in (0, 1), got {options['nas_fraction']}")
     if options.get("max_archs", 10) < 1:

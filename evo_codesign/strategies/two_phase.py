@@ -56,4 +56,4 @@ def two_phase(ctx: Context, *, nas_fraction: float = 0.5, max_archs: int = 10, *
     p2 = E.tabled("frozen", frozen_pos, rows)
     state2, n2 = _phase(ctx, p2, Mapped(base, p2), cfg.search.budget - n1, ctx.seed + 1, out2,
                         _info(name, base, 2, n_frozen=int(len(rows))))
-    return _result(ctx, name, p2, state2, [n1, n2], t0, out2, {"n_frozen": int(len(rows))})
+    return _result(ctx, name, p2, state2, [n1, n2], t0, [out1, out2], {"n_frozen": int(len(rows))})
