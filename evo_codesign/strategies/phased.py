@@ -5,8 +5,9 @@
   alone; keep its Pareto set (at most ``max_archs`` cells); (2) search the hardware jointly with a
   choice among only those cells. Hardware never informs the architecture choice.
 * ``semi_decoupled`` (Lu, Yan, Shi, Ren, tinyML 2022): (1) NAS with the configured objectives on a
-  fixed *proxy accelerator* (the design at the middle of every hardware gene's range unless given);
-  keep its Pareto set; (2) as decoupled. The result reports the Spearman rank correlation of the
+  fixed *proxy accelerator* (the user's, or the design at the middle of every hardware gene's range,
+  or the feasible design nearest to it when the middle is infeasible; :func:`choose_proxy`); keep
+  its Pareto set; (2) as decoupled. The result reports the Spearman rank correlation of the
   kept cells' latency between the proxy and every accelerator of the final front, so users see
   whether the premise (architectures rank alike on every accelerator) held.
 * ``two_phase`` (XPert, Moitra et al., DAC 2023; :mod:`evo_codesign.strategies.two_phase`).
