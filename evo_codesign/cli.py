@@ -146,7 +146,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from .config import load_config
     from .plot.figures import plot_fronts, plot_hv_curves
 
-    overrides = {"search.budget": args.budget} if args.budget else {}
+    overrides: dict = {"search.budget": args.budget} if args.budget else {}
+    if args.n_jobs is not None:
+        overrides["run.n_jobs"] = args.n_jobs
     cfg = load_config(args.config, overrides=overrides)
     out = Path(args.out)
     options = {}
@@ -237,6 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("--nas-fraction", type=float, default=0.5, help="budget share of phase 1 (default 0.5)")
     cp.add_argument("--max-archs", type=int, default=10, help="designs kept from phase 1 (default 10)")
     cp.add_argument("--resume", action="store_true", help="continue the runs already in --out")
+    cp.add_argument("--n-jobs", type=int, help="runs in parallel workers (overrides run.n_jobs; -1 = all cores)")
     cp.add_argument("--proxy", metavar="PROXY.toml",
                     help="semi-decoupled's proxy accelerator: [accelerator] (and [imc]) tables of gene values; "
                          "genes not given sit at the middle of their range (default: chosen automatically)")

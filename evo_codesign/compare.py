@@ -25,6 +25,7 @@ from .config import Config
 from .evaluate import build_evaluator
 from .io.history import evaluation_log, hv_curve
 from .metrics import Bounds, evals_to_fraction, igd_plus, nondominated, normalised_hv
+from .runner import run_independent
 from .search import space_for
 from .strategies import STRATEGIES, StrategyResult, run_strategy, strategies_for
 
@@ -38,10 +39,16 @@ def _curve(result: StrategyResult, objectives: Sequence[str], bounds: Bounds) ->
     return c.assign(strategy=result.strategy, seed=result.seed)
 
 
+def _run_one(task: tuple) -> StrategyResult:
+    name, cfg, seed, out, embedding, resume, evaluator, options = task
+    return run_strategy(name, cfg, seed, out, embedding=embedding, resume=resume, evaluator=evaluator, **options)
+
+
 def compare(cfg: Config, out: str | Path, *, strategies: Sequence[str] | None = None, repeats: int = 3,
             reference_F: np.ndarray | None = None, embedding: Any = None, resume: bool = False,
             evaluator: Any = None, **options: Any) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Run every strategy for ``repeats`` seeds (cfg.seed, cfg.seed + 1, ...) at ``cfg.search.budget``.
+    """Run every strategy for ``repeats`` seeds (cfg.seed, cfg.seed + 1, ...) at ``cfg.search.budget``,
+    the runs in ``cfg.run.n_jobs`` parallel workers (results do not depend on it).
 
     ``strategies``: default, every strategy that applies to the config's space
     (:func:`~evo_codesign.strategies.strategies_for`). ``reference_F``: the exact front
@@ -62,12 +69,10 @@ def compare(cfg: Config, out: str | Path, *, strategies: Sequence[str] | None = 
         raise ValueError(f"unknown strategies {unknown}; allowed: {list(STRATEGIES)}")
     if evaluator is None:
         evaluator = build_evaluator(cfg, space_for(cfg))  # built once, shared by every run
-    results: list[StrategyResult] = []
-    for s in strategies:
-        for k in range(repeats):
-            seed = cfg.seed + k
-            results.append(run_strategy(s, cfg, seed, out / f"seed{seed}", embedding=embedding, resume=resume,
-                                        evaluator=evaluator, **options))
+    # independent runs: in parallel workers when run.n_jobs != 1 (each run is deterministic on its own)
+    tasks = [(s, cfg, cfg.seed + k, out / f"seed{cfg.seed + k}", embedding, resume, evaluator, options)
+             for s in strategies for k in range(repeats)]
+    results: list[StrategyResult] = run_independent(_run_one, tasks, n_jobs=cfg.run.n_jobs)
     objectives = list(evaluator.objective_names)
     union = np.vstack([r.F for r in results if len(r.F)])
     if reference_F is not None:

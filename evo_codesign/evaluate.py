@@ -16,7 +16,8 @@ Pipeline for a batch ``X`` of joint genomes:
 3. **Accuracy** (cell space): the NB301 surrogate's prediction minus the precision degradation of
    :mod:`evo_codesign.precision` for the crossbar part (weighted by each stage's share of the MACs),
    unless the config switches it off. The backbone has no accuracy surrogate: its ``capacity_proxy``
-   objective is the parameter count, a proxy, and is labelled so.
+   objective is the parameter count, a proxy, and is labelled so. The ``precision_drop`` objective
+   is that degradation on its own (any space with crossbars; XPert's phase 2 trades it).
 4. **Objectives** (minimisation form; maximised ones negated) and **constraints** (``G <= 0``).
 """
 

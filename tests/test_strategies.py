@@ -203,3 +203,16 @@ def test_semi_decoupled_takes_a_proxy_from_the_user(tmp_path, capsys):
     assert main(["compare", str(cfg_file), "--repeats", "1", "--strategies", "semi_decoupled", "--proxy", str(toml),
                  "--out", str(tmp_path / "cmp3")]) == 2
     assert "array_rows" in capsys.readouterr().err
+
+
+def test_compare_in_parallel_workers_gives_the_serial_result(tmp_path):
+    from evo_codesign.compare import compare
+
+    cfg = load_config(overrides={"seed": 3, "space.hardware": "dataflow", "search.pop_size": 16, "search.budget": 160})
+    serial, _, f1 = compare(cfg, tmp_path / "s", repeats=2)
+    par_cfg = load_config(overrides={"seed": 3, "space.hardware": "dataflow", "search.pop_size": 16,
+                                     "search.budget": 160, "run.n_jobs": 2})
+    parallel, _, f2 = compare(par_cfg, tmp_path / "p", repeats=2)
+    cols = ["strategy", "seed", "evaluations", "hv", "igd_plus", "evals_to_95"]
+    pd.testing.assert_frame_equal(serial[cols], parallel[cols])
+    pd.testing.assert_frame_equal(f1, f2)
