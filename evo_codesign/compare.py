@@ -69,6 +69,12 @@ def compare(cfg: Config, out: str | Path, *, strategies: Sequence[str] | None = 
         raise ValueError(f"unknown strategies {unknown}; allowed: {list(STRATEGIES)}")
     if evaluator is None:
         evaluator = build_evaluator(cfg, space_for(cfg))  # built once, shared by every run
+    if not resume:
+        taken = [out / f"seed{cfg.seed + k}" / s for s in strategies for k in range(repeats)
+                 if (out / f"seed{cfg.seed + k}" / s).exists()]
+        if taken:
+            raise FileExistsError(f"{out} already holds runs of this comparison ({taken[0]} ...); pass --resume "
+                                  f"(resume=True) to continue them, or choose another --out")
     # independent runs: in parallel workers when run.n_jobs != 1 (each run is deterministic on its own)
     tasks = [(s, cfg, cfg.seed + k, out / f"seed{cfg.seed + k}", embedding, resume, evaluator, options)
              for s in strategies for k in range(repeats)]
