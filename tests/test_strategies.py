@@ -216,3 +216,12 @@ def test_compare_in_parallel_workers_gives_the_serial_result(tmp_path):
     cols = ["strategy", "seed", "evaluations", "hv", "igd_plus", "evals_to_95"]
     pd.testing.assert_frame_equal(serial[cols], parallel[cols])
     pd.testing.assert_frame_equal(f1, f2)
+
+
+def test_resume_may_change_how_it_runs(results, tmp_path):
+    with pytest.raises(_Interrupt):
+        run_strategy("decoupled", CFG, 5, tmp_path, on_generation=_stop_at(14))
+    other = load_config(overrides={"seed": 5, "space.hardware": "hybrid", "search.pop_size": 30, "search.budget": 600,
+                                   "run.checkpoint_every": 3, "run.n_jobs": 2})
+    r = run_strategy("decoupled", other, 5, tmp_path, resume=True)
+    pd.testing.assert_frame_equal(r.front, results["decoupled"][0].front)

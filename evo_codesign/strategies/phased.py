@@ -141,10 +141,13 @@ def _phase(ctx: Context, embedding: Embedding, evaluator: Any, budget: int, seed
         rd = RunDir.open(out)
         stored = rd.info()
         for key in ("strategy", "phase", "seed", "phase_budget", "config", "phase_space", "proxy_genes"):
-            if stored.get(key) != info.get(key):
+            a, b = stored.get(key), info.get(key)
+            if key == "config":  # how to run (workers, checkpoints, progress) may change; what to search may not
+                a, b = ({k: v for k, v in (c or {}).items() if k != "run"} for c in (a, b))
+            if a != b:
                 rd.close()
                 raise ValueError(f"cannot resume {out}: its {key!r} differs from this run's "
-                                 f"({stored.get(key)!r} vs {info.get(key)!r}); use another output folder")
+                                 f"({a!r} vs {b!r}); use another output folder")
         if (out / "checkpoint.pkl").exists():
             state = resume_state(rd)
         else:  # interrupted before its first checkpoint: nothing worth keeping
