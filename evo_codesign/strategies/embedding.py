@@ -145,7 +145,7 @@ class Embedding:
                 genes = [p.segment.genes[i] for i in np.flatnonzero(keep)]
                 allowed = ([np.arange(g.n_choices) for g in genes] if isinstance(p, Whole)
                            else [a for a, k in zip(p.allowed, keep) if k])
-                base_genes = self._base_genes(p.positions[keep])
+                base_genes = self.base_genes(p.positions[keep])
                 parts.append(Subset(p.segment.name, p.positions[keep], allowed, base_genes))
         return Embedding(self.base, parts, template)
 
@@ -175,7 +175,7 @@ class Embedding:
             if not values:
                 raise GenomeError(f"restricted: gene {gname!r} needs at least one value")
             pos = names.index(gname)
-            gene = self._base_genes([pos])[0]
+            gene = self.base_genes([pos])[0]
             idx = np.array([gene.index_of(v, segment=gname.split(".")[0]) for v in values], dtype=np.int64)
             emb = emb.fixed([pos], [idx[0]]) if len(idx) == 1 else emb._with_subset(pos, np.unique(idx))
         return emb
@@ -203,9 +203,9 @@ class Embedding:
                 positions = np.append(p.positions, pos)
                 order = np.argsort(positions, kind="stable")
                 parts[i] = Subset(seg_name, positions[order], [allowed[j] for j in order],
-                                  self._base_genes(positions[order]))
+                                  self.base_genes(positions[order]))
                 return Embedding(self.base, parts, emb.template)
-        parts.append(Subset(seg_name, [pos], [idx], self._base_genes([pos])))
+        parts.append(Subset(seg_name, [pos], [idx], self.base_genes([pos])))
         parts.sort(key=lambda p: int(p.positions.min()))
         return Embedding(self.base, parts, emb.template)
 
@@ -216,7 +216,8 @@ class Embedding:
                 return s.name
         raise IndexError(pos)
 
-    def _base_genes(self, positions: Sequence[int]) -> list[Gene]:
+    def base_genes(self, positions: Sequence[int]) -> list[Gene]:
+        """The base space's :class:`Gene` at each of ``positions``."""
         out = []
         for pos in positions:
             seg = self.base[self._owner(int(pos))]

@@ -255,7 +255,7 @@ def proxy_genome(E: Embedding, values: Mapping[str, Any]) -> np.ndarray:
         pos = names.index(name)
         if cell.start <= pos < cell.stop:
             raise GenomeError(f"proxy: {name!r} is a cell gene; a proxy sets hardware genes only")
-        gene = E._base_genes([pos])[0]
+        gene = E.base_genes([pos])[0]
         idx = gene.index_of(value, segment=name.split(".")[0])
         allowed = E.allowed_values(pos)
         if idx not in allowed:
