@@ -23,7 +23,6 @@ search often does not reach 95 % at the common budget, so a coupled run per seed
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 
@@ -32,10 +31,9 @@ import pandas as pd
 
 from evo_codesign.compare import compare, summary_table
 from evo_codesign.config import load_config
-from evo_codesign.io.frames import design_frame
 from evo_codesign.evaluate import build_evaluator
 from evo_codesign.search import space_for
-from evo_codesign.strategies.reference import DEFAULT_GRIDS, exact_front, reference_space
+from evo_codesign.strategies.reference import DEFAULT_GRIDS, exact_reference
 
 SMALL = {"accelerator.dataflow": DEFAULT_GRIDS["dataflow"]["accelerator.dataflow"],
          "accelerator.array_rows": [4, 8], "accelerator.array_cols": [4, 8],
@@ -68,19 +66,10 @@ def main() -> None:
         grid = REGIMES[regime]
         d = out / regime
         d.mkdir(parents=True)
-        E = reference_space(cfg, n_cells=args.cells, grid=grid, seed=0)
-        ex = exact_front(cfg, E, evaluator=ev)
+        E, ex = exact_reference(cfg, d, n_cells=args.cells, grid=grid, seed=0, evaluator=ev)
         print(f"\n== regime {regime!r}: {args.cells} cells x {E.size() // args.cells:,} PE-array designs = "
               f"{ex.n_designs:,} designs ({ex.n_feasible:,} feasible) enumerated in {ex.wall_s:.1f} s; "
               f"exact front {len(ex.F)} designs ==")
-        base = E.base
-        design_frame(base, ex.X_base, ex.F, np.zeros((len(ex.F), 0)), objective_names=ev.objective_names,
-                     objective_senses=ev.objective_senses, constraint_names=(), strategy="exact",
-                     seed=0).to_csv(d / "exact_front.csv", index=False)
-        (d / "space.json").write_text(json.dumps({"n_cells": args.cells, "cell_seed": 0, "grid": grid,
-                                                  "designs": ex.n_designs, "feasible": ex.n_feasible,
-                                                  "exact_front_points": int(len(ex.F)),
-                                                  "enumeration_s": ex.wall_s}, indent=1, default=str))
         per_run, _, _ = compare(cfg, d, repeats=args.repeats, embedding=E, reference_F=ex.F, evaluator=ev,
                                 max_archs=args.max_archs)
         t = summary_table(per_run)

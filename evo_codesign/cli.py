@@ -123,9 +123,9 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     return 0
 
 
-def _proxy_from_toml(path: str) -> dict:
-    """``[accelerator]`` / ``[imc]`` tables of gene values -> ``{"accelerator.dataflow": ...}``
-    (per-group IMC knobs as ``[imc.input_bits] stage0 = 8``)."""
+def _genes_from_toml(path: str) -> dict:
+    """``[accelerator]`` / ``[imc]`` tables of gene values (or lists of values, for a grid) ->
+    ``{"accelerator.dataflow": ...}`` (per-group IMC knobs as ``[imc.input_bits] stage0 = 8``)."""
     import tomllib
 
     with open(path, "rb") as f:
@@ -153,7 +153,16 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     out = Path(args.out)
     options = {}
     if args.proxy:
-        options["proxy"] = _proxy_from_toml(args.proxy)
+        options["proxy"] = _genes_from_toml(args.proxy)
+    if args.exact_cells:
+        from .strategies.reference import exact_reference
+        grid = _genes_from_toml(args.grid) if args.grid else None
+        embedding, exact = exact_reference(cfg, out, n_cells=args.exact_cells, grid=grid, resume=args.resume)
+        options.update(embedding=embedding, reference_F=exact.F)
+        print(f"exact front: {exact.n_designs:,} designs ({exact.n_feasible:,} feasible) enumerated in "
+              f"{exact.wall_s:.1f} s, {len(exact.F)} on the front (exact_front.csv)")
+    elif args.grid:
+        raise ValueError("--grid needs --exact-cells N (the space to enumerate)")
     per_run, curves, fronts = compare(cfg, out, strategies=args.strategies, repeats=args.repeats,
                                       nas_fraction=args.nas_fraction, max_archs=args.max_archs, resume=args.resume,
                                       **options)
@@ -240,6 +249,11 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("--max-archs", type=int, default=10, help="designs kept from phase 1 (default 10)")
     cp.add_argument("--resume", action="store_true", help="continue the runs already in --out")
     cp.add_argument("--n-jobs", type=int, help="runs in parallel workers (overrides run.n_jobs; -1 = all cores)")
+    cp.add_argument("--exact-cells", type=int, default=0, metavar="N",
+                    help="score against the exact front of N random cells x a hardware grid, which every strategy "
+                         "then searches (enumerated once; default grids for dataflow and imc targets)")
+    cp.add_argument("--grid", metavar="GRID.toml",
+                    help="with --exact-cells: [accelerator] / [imc] tables of gene -> list of values")
     cp.add_argument("--proxy", metavar="PROXY.toml",
                     help="semi-decoupled's proxy accelerator: [accelerator] (and [imc]) tables of gene values; "
                          "genes not given sit at the middle of their range (default: chosen automatically)")

@@ -11,7 +11,7 @@ exactly as an uninterrupted one.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol, Sequence
+from typing import Protocol, Sequence
 
 import numpy as np
 from pymoo.core.problem import Problem

@@ -426,7 +426,6 @@ def tune(cfg: Config, out: str | Path, *, method: str = "grid", trials: int = 12
 
 
 def _score(runner: _Runner, space: dict[str, tuple], method: str, n_var: int, out: Path) -> TuneResult:
-    ev = runner.evaluator
     Fs = [r["F"] for r in runner.results if len(r["F"])]
     bounds, ref_hv = None, 0.0
     if Fs:

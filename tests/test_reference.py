@@ -1,6 +1,7 @@
 """Embeddings (restricted phase spaces) and exact reference fronts of enumerable spaces."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from evo_codesign.compare import compare
@@ -115,3 +116,37 @@ def test_semi_decoupled_proxy_is_feasible_when_the_middle_is_not():
     X = np.tile(proxy, (len(cells), 1))
     X[:, :32] = cells
     assert probes > 8 and ((ev(X).G <= 0).all(axis=1)).mean() > 0.5
+
+
+def test_compare_command_against_the_exact_front(tmp_path, capsys):
+    import json
+
+    from evo_codesign.cli import main
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('seed = 2\n[space]\nhardware = "dataflow"\n[search]\npop_size = 16\nbudget = 200\n')
+    grid = tmp_path / "grid.toml"
+    grid.write_text('[accelerator]\ndataflow = ["nvdla", "systolic_ws"]\narray_rows = [4, 16]\narray_cols = [4, 16]\n')
+    args = ["compare", str(cfg), "--repeats", "1", "--exact-cells", "30", "--grid", str(grid), "--out", str(tmp_path / "x")]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "exact front: 240 designs" in out
+    ref = json.loads((tmp_path / "x" / "reference.json").read_text())
+    assert ref["reference"] == "exact"
+    summary = pd.read_csv(tmp_path / "x" / "summary.csv")
+    assert (summary["hv_max"] <= 1 + 1e-9).all() and (tmp_path / "x" / "exact_front.csv").exists()
+    # resuming reuses the enumeration (same space) and gives the same table
+    stamp = (tmp_path / "x" / "exact_front.npz").stat().st_mtime_ns
+    assert main(args + ["--resume"]) == 0
+    assert (tmp_path / "x" / "exact_front.npz").stat().st_mtime_ns == stamp
+    again = pd.read_csv(tmp_path / "x" / "summary.csv")
+    assert again["hv_mean"].tolist() == summary["hv_mean"].tolist()
+    assert main(["compare", str(cfg), "--grid", str(grid), "--out", str(tmp_path / "y")]) == 2
+
+
+def test_default_imc_grid_enumerates():
+    cfg = load_config(overrides={"space.hardware": "imc"})
+    E = reference_space(cfg, n_cells=3)
+    assert E.size() == 3 * 432
+    ex = exact_front(cfg, E)
+    assert ex.n_designs == 3 * 432 and len(ex.F) >= 1

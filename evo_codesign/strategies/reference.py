@@ -12,8 +12,10 @@ front instead of the union of what they found.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
@@ -25,7 +27,7 @@ from ..search import space_for
 from ..space.cell import canonicalize
 from .embedding import Embedding
 
-__all__ = ["DEFAULT_GRIDS", "reference_space", "exact_front", "ExactFront"]
+__all__ = ["DEFAULT_GRIDS", "reference_space", "exact_front", "ExactFront", "exact_reference"]
 
 _DATAFLOWS = ["nvdla", "shidiannao", "eyeriss_rs", "output_stationary", "systolic_ws", "systolic_os", "systolic_is"]
 
@@ -130,3 +132,34 @@ def exact_front(cfg: Config, embedding: Embedding, *, evaluator: Any = None, chu
     X_keep = X_keep[first]
     return ExactFront(X_keep, embedding.expand(X_keep) if len(X_keep) else np.zeros((0, embedding.base.n_var)),
                       F_keep, total, n_feasible, time.perf_counter() - t0)
+
+
+def exact_reference(cfg: Config, out: str | Path, *, n_cells: int = 1000, grid: Mapping[str, Sequence[Any]] | None = None,
+                    seed: int = 0, evaluator: Any = None, resume: bool = False) -> tuple[Embedding, ExactFront]:
+    """:func:`reference_space` and its :func:`exact_front`, written to ``out``: ``space.json`` (what
+    was enumerated), ``exact_front.npz`` (``X``, ``X_base``, ``F``) and ``exact_front.csv`` (tidy).
+    With ``resume``, a front already in ``out`` for the same space is loaded instead of recomputed."""
+    from ..io.frames import design_frame
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    E = reference_space(cfg, n_cells=n_cells, grid=grid, seed=seed)
+    ev = evaluator if evaluator is not None else build_evaluator(cfg, E.base)
+    meta = json.loads(json.dumps({"n_cells": n_cells, "cell_seed": seed, "grid": grid or DEFAULT_GRIDS.get(
+        cfg.space.hardware), "hardware": cfg.space.hardware, "objectives": list(ev.objective_names),
+        "constraints": list(ev.constraint_names)}, default=str))
+    npz, info = out / "exact_front.npz", out / "space.json"
+    if resume and npz.exists() and info.exists():
+        stored = json.loads(info.read_text())
+        if {k: stored.get(k) for k in meta} == meta:
+            with np.load(npz) as d:
+                return E, ExactFront(d["X"], d["X_base"], d["F"], int(stored["designs"]), int(stored["feasible"]),
+                                     float(stored["enumeration_s"]))
+    ex = exact_front(cfg, E, evaluator=ev)
+    np.savez(npz, X=ex.X, X_base=ex.X_base, F=ex.F)
+    design_frame(E.base, ex.X_base, ex.F, np.zeros((len(ex.F), 0)), objective_names=ev.objective_names,
+                 objective_senses=ev.objective_senses, constraint_names=(), strategy="exact",
+                 seed=seed).to_csv(out / "exact_front.csv", index=False)
+    info.write_text(json.dumps({**meta, "designs": ex.n_designs, "feasible": ex.n_feasible,
+                                "exact_front_points": int(len(ex.F)), "enumeration_s": ex.wall_s}, indent=1))
+    return E, ex
