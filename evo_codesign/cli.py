@@ -119,6 +119,7 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     from .plot.runs import plot_runs
 
     paths = plot_runs(args.run_dirs, args.out, design=args.design)
+    paths += _rank_heatmap(args.run_dirs, Path(args.out))
     print("wrote " + ", ".join(str(p) for p in paths))
     return 0
 
@@ -137,6 +138,28 @@ def _genes_from_toml(path: str) -> dict:
             out.update(flat(v, f"{prefix}{k}.") if isinstance(v, dict) else {f"{prefix}{k}": v})
         return out
     return flat(data, "")
+
+
+def _rank_heatmap(run_dirs: Sequence[str], out: Path) -> list:
+    """Spearman heatmap of random cells' latency between the accelerators on the runs' fronts
+    (cell-space runs whose run.json holds their config; others draw none)."""
+    import pandas as pd
+
+    from .compare import rank_matrix
+    from .config import config_from_dict
+    from .plot.figures import plot_rank_heatmap
+
+    info = json.loads((Path(run_dirs[0]) / "run.json").read_text())
+    if "config" not in info or info["config"].get("space", {}).get("neural") != "cell":
+        return []
+    cfg = config_from_dict(info["config"])
+    fronts = pd.concat([pd.read_csv(Path(d) / "front.csv") for d in run_dirs], ignore_index=True)
+    if not len(fronts) or not all(f"x_{g}" in fronts for g in ("cell.normal.0.op",)):
+        return []
+    M = rank_matrix(cfg, fronts)
+    M.to_csv(out / "rank_correlation.csv")
+    return plot_rank_heatmap(M, out / "rank_correlation",
+                             title="Spearman of 50 random cells' latency between front accelerators")
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:

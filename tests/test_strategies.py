@@ -115,6 +115,7 @@ def test_compare_command(tmp_path, capsys):
     last = [tmp_path / "cmp" / "seed2" / "coupled", tmp_path / "cmp" / "seed2" / "semi_decoupled" / "phase2_hw"]
     assert main(["plot", *map(str, last), "--out", str(tmp_path / "plots")]) == 0
     assert (tmp_path / "plots" / "design_0.png").exists() and main(["front", str(last[1])]) == 0
+    assert (tmp_path / "plots" / "rank_correlation.pdf").exists()
 
 
 @pytest.mark.parametrize("name", ["decoupled", "semi_decoupled"])
