@@ -1,6 +1,6 @@
 """Every strategy against the EXACT Pareto front of an enumerable space, in two regimes.
 
-    python benchmarks/reference_fronts.py [--cells 1000] [--budget 4000] [--repeats 3] [--long-budget 20000] [--max-archs 10]
+    python benchmarks/reference_fronts.py [--cells 1000] [--budget 4000] [--repeats 3] [--long-budget 20000] [--max-archs 10] [--n-jobs 1]
                                           [--regimes open small] [--out benchmarks/out/reference]
 
 The space: ``--cells`` distinct random DARTS cells x a grid of PE-array designs (the other genes at
@@ -53,6 +53,7 @@ def main() -> None:
     ap.add_argument("--budget", type=int, default=4000)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--regimes", nargs="+", default=list(REGIMES), choices=list(REGIMES))
+    ap.add_argument("--n-jobs", type=int, default=1, help="threads for the enumeration, workers for the runs")
     ap.add_argument("--max-archs", type=int, default=10, help="designs the phased strategies keep from phase 1")
     ap.add_argument("--long-budget", type=int, default=20000,
                     help="budget of an extra coupled run per seed, to see when coupled search gets there "
@@ -60,13 +61,13 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "out" / "reference")
     args = ap.parse_args()
     out = args.out / time.strftime("%Y%m%d-%H%M%S")
-    cfg = load_config(overrides={"space.hardware": "dataflow", "search.budget": args.budget})
+    cfg = load_config(overrides={"space.hardware": "dataflow", "search.budget": args.budget, "run.n_jobs": args.n_jobs})
     ev = build_evaluator(cfg, space_for(cfg))
     for regime in args.regimes:
         grid = REGIMES[regime]
         d = out / regime
         d.mkdir(parents=True)
-        E, ex = exact_reference(cfg, d, n_cells=args.cells, grid=grid, seed=0, evaluator=ev)
+        E, ex = exact_reference(cfg, d, n_cells=args.cells, grid=grid, seed=0, evaluator=ev, n_jobs=args.n_jobs)
         print(f"\n== regime {regime!r}: {args.cells} cells x {E.size() // args.cells:,} PE-array designs = "
               f"{ex.n_designs:,} designs ({ex.n_feasible:,} feasible) enumerated in {ex.wall_s:.1f} s; "
               f"exact front {len(ex.F)} designs ==")
@@ -80,7 +81,8 @@ def main() -> None:
         e95 = dict(zip(t.strategy, t.evals_to_95_median))
         e99 = dict(zip(t.strategy, t.evals_to_99_median))
         if args.long_budget:
-            long_cfg = load_config(overrides={"space.hardware": "dataflow", "search.budget": args.long_budget})
+            long_cfg = load_config(overrides={"space.hardware": "dataflow", "search.budget": args.long_budget,
+                                              "run.n_jobs": args.n_jobs})
             lr, _, _ = compare(long_cfg, d / "coupled_long", strategies=["coupled"], repeats=args.repeats,
                                embedding=E, reference_F=ex.F, evaluator=ev)
             lt = summary_table(lr)

@@ -180,7 +180,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     if args.exact_cells:
         from .strategies.reference import exact_reference
         grid = _genes_from_toml(args.grid) if args.grid else None
-        embedding, exact = exact_reference(cfg, out, n_cells=args.exact_cells, grid=grid, resume=args.resume)
+        embedding, exact = exact_reference(cfg, out, n_cells=args.exact_cells, grid=grid, resume=args.resume,
+                                           n_jobs=cfg.run.n_jobs)
         options.update(embedding=embedding, reference_F=exact.F)
         print(f"exact front: {exact.n_designs:,} designs ({exact.n_feasible:,} feasible) enumerated in "
               f"{exact.wall_s:.1f} s, {len(exact.F)} on the front (exact_front.csv)")

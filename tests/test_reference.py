@@ -47,6 +47,8 @@ def test_exact_front_matches_brute_force(small):
     brute = np.unique(F[nondominated(F)], axis=0)
     assert np.array_equal(np.unique(ex.F, axis=0), brute)
     assert ex.n_designs == E.size() and ex.n_feasible == ok.sum()
+    other = exact_front(CFG, E, chunk=50, n_jobs=2)  # chunking and threads do not change the result
+    assert np.array_equal(other.F, ex.F) and np.array_equal(other.X, ex.X) and other.n_feasible == ex.n_feasible
 
 
 def test_strategies_search_the_reference_space_and_never_beat_the_exact_front(small, tmp_path):

@@ -101,32 +101,50 @@ class ExactFront:
 
 
 def exact_front(cfg: Config, embedding: Embedding, *, evaluator: Any = None, chunk: int = 100_000,
-                on_chunk: Callable[[int, int], None] | None = None) -> ExactFront:
-    """Evaluate every design of ``embedding`` (in chunks of ``chunk``) and keep the feasible
-    non-dominated ones. ``on_chunk(done, total)`` reports progress."""
+                n_jobs: int = 1, on_chunk: Callable[[int, int], None] | None = None) -> ExactFront:
+    """Evaluate every design of ``embedding`` (in chunks of ``chunk``, ``n_jobs`` chunks at a time
+    in threads: the cost kernels release the GIL) and keep the feasible non-dominated ones. The
+    result does not depend on ``chunk`` or ``n_jobs``. ``on_chunk(done, total)`` reports progress."""
+    from joblib import Parallel, delayed
+
+    from ..runner import effective_n_jobs
+
     t0 = time.perf_counter()
     ev = evaluator if evaluator is not None else build_evaluator(cfg, embedding.base)
     shape = tuple(int(c) for c in embedding.space.n_choices)
     total = embedding.size()
     if total > 50_000_000:
         raise ValueError(f"exact_front: {total:,} designs is too many to enumerate (limit 50,000,000)")
-    X_keep = np.zeros((0, embedding.space.n_var), dtype=np.int64)
-    F_keep = np.zeros((0, len(ev.objective_names)))
-    n_feasible = 0
-    for a in range(0, total, chunk):
+
+    def chunk_front(a: int) -> tuple[np.ndarray, np.ndarray, int]:
+        """The feasible non-dominated designs of one chunk (a design dominated inside its chunk is
+        dominated overall)."""
         idx = np.arange(a, min(a + chunk, total))
         Xp = np.stack(np.unravel_index(idx, shape), axis=1).astype(np.int64)
         Xp = Xp[embedding.space.is_valid(Xp)]
         batch = ev(embedding.expand(Xp))
         ok = (batch.G <= 0).all(axis=1) if batch.G.shape[1] else np.ones(len(Xp), dtype=bool)
-        n_feasible += int(ok.sum())
-        X_all = np.concatenate([X_keep, Xp[ok]])
-        F_all = np.concatenate([F_keep, batch.F[ok]])
+        X, F = Xp[ok], batch.F[ok]
+        nd = nondominated(F) if len(F) else np.zeros(0, dtype=bool)
+        return X[nd], F[nd], int(ok.sum())
+
+    workers = effective_n_jobs(n_jobs)
+    starts = list(range(0, total, chunk))
+    X_keep = np.zeros((0, embedding.space.n_var), dtype=np.int64)
+    F_keep = np.zeros((0, len(ev.objective_names)))
+    n_feasible = 0
+    for g in range(0, len(starts), workers):
+        group = starts[g:g + workers]
+        parts = ([chunk_front(a) for a in group] if workers == 1 else
+                 Parallel(n_jobs=workers, prefer="threads")(delayed(chunk_front)(a) for a in group))
+        X_all = np.concatenate([X_keep, *[p[0] for p in parts]])
+        F_all = np.concatenate([F_keep, *[p[1] for p in parts]])
+        n_feasible += sum(p[2] for p in parts)
         if len(F_all):
             nd = nondominated(F_all)
             X_keep, F_keep = X_all[nd], F_all[nd]
         if on_chunk is not None:
-            on_chunk(int(idx[-1]) + 1, total)
+            on_chunk(min(group[-1] + chunk, total), total)
     # one representative per objective vector (equal-cost designs do not add hypervolume), in a fixed order
     F_keep, first = np.unique(F_keep, axis=0, return_index=True)
     X_keep = X_keep[first]
@@ -135,7 +153,8 @@ def exact_front(cfg: Config, embedding: Embedding, *, evaluator: Any = None, chu
 
 
 def exact_reference(cfg: Config, out: str | Path, *, n_cells: int = 1000, grid: Mapping[str, Sequence[Any]] | None = None,
-                    seed: int = 0, evaluator: Any = None, resume: bool = False) -> tuple[Embedding, ExactFront]:
+                    seed: int = 0, evaluator: Any = None, resume: bool = False,
+                    n_jobs: int = 1) -> tuple[Embedding, ExactFront]:
     """:func:`reference_space` and its :func:`exact_front`, written to ``out``: ``space.json`` (what
     was enumerated), ``exact_front.npz`` (``X``, ``X_base``, ``F``) and ``exact_front.csv`` (tidy).
     With ``resume``, a front already in ``out`` for the same space is loaded instead of recomputed."""
@@ -155,7 +174,7 @@ def exact_reference(cfg: Config, out: str | Path, *, n_cells: int = 1000, grid: 
             with np.load(npz) as d:
                 return E, ExactFront(d["X"], d["X_base"], d["F"], int(stored["designs"]), int(stored["feasible"]),
                                      float(stored["enumeration_s"]))
-    ex = exact_front(cfg, E, evaluator=ev)
+    ex = exact_front(cfg, E, evaluator=ev, n_jobs=n_jobs)
     np.savez(npz, X=ex.X, X_base=ex.X_base, F=ex.F)
     design_frame(E.base, ex.X_base, ex.F, np.zeros((len(ex.F), 0)), objective_names=ev.objective_names,
                  objective_senses=ev.objective_senses, constraint_names=(), strategy="exact",
