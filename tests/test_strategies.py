@@ -149,13 +149,15 @@ def test_two_phase_freezes_phase_one_and_searches_precision(tmp_path):
     rd.close()
     top = [len(IMC_KNOBS[g.split(".")[1]][0]) - 1 for g in prec]
     assert info1["lossless_precision"] == top and len(prec) == 26
-    assert {len(r.x) for r in rows1} == {len(genes) - len(prec)}
-    # phase 2 kept phase-1 designs frozen and varied precision only
-    front = r.front
-    X = front[[f"x_{g}" for g in genes]].to_numpy()
+    assert {len(row.x) for row in rows1} == {len(genes) - len(prec)}
+    # phase 2 kept phase-1 designs frozen (network and periphery) and varied precision only
+    X = r.front[[f"x_{g}" for g in genes]].to_numpy()
     nonprec = [i for i, g in enumerate(genes) if g not in prec]
+    phase1_designs = {tuple(row.x) for row in rows1}  # phase-1 genomes are the base genes minus precision
+    assert all(tuple(x) in phase1_designs for x in X[:, nonprec])
+    assert len(np.unique(X[:, nonprec], axis=0)) <= r.details["n_frozen"]
     log2, _ = evaluation_log(tmp_path / "two_phase" / "phase2_precision")
-    assert log2["f_precision_drop"].max() > 0 and len(np.unique(X[:, nonprec], axis=0)) <= r.details["n_frozen"]
+    assert log2["f_precision_drop"].max() > 0
 
 
 def test_two_phase_needs_crossbars_and_a_precision_objective(tmp_path):
