@@ -1,6 +1,6 @@
 """Every strategy against the EXACT Pareto front of an enumerable space, in two regimes.
 
-    python benchmarks/reference_fronts.py [--cells 1000] [--budget 4000] [--repeats 3] [--long-budget 20000] [--max-archs 10] [--n-jobs 1]
+    python benchmarks/reference_fronts.py [--cells 1000] [--budget 4000] [--repeats 3] [--long-budget 20000] [--max-archs 30] [--n-jobs 1]
                                           [--regimes open small] [--out benchmarks/out/reference]
 
 The space: ``--cells`` distinct random DARTS cells x a grid of PE-array designs (the other genes at
@@ -33,6 +33,7 @@ from evo_codesign.compare import compare, summary_table
 from evo_codesign.config import load_config
 from evo_codesign.evaluate import build_evaluator
 from evo_codesign.search import space_for
+from evo_codesign.strategies.phased import DEFAULT_MAX_ARCHS
 from evo_codesign.strategies.reference import DEFAULT_GRIDS, exact_reference
 
 SMALL = {"accelerator.dataflow": DEFAULT_GRIDS["dataflow"]["accelerator.dataflow"],
@@ -54,7 +55,8 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--regimes", nargs="+", default=list(REGIMES), choices=list(REGIMES))
     ap.add_argument("--n-jobs", type=int, default=1, help="threads for the enumeration, workers for the runs")
-    ap.add_argument("--max-archs", type=int, default=10, help="designs the phased strategies keep from phase 1")
+    ap.add_argument("--max-archs", type=int, default=DEFAULT_MAX_ARCHS,
+                    help=f"designs the phased strategies keep from phase 1 (default {DEFAULT_MAX_ARCHS})")
     ap.add_argument("--long-budget", type=int, default=20000,
                     help="budget of an extra coupled run per seed, to see when coupled search gets there "
                          "(0 = skip; default 20000)")

@@ -262,6 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--json", action="store_true", help="one JSON object per design")
     f.set_defaults(func=_cmd_front)
 
+    from .strategies.phased import DEFAULT_MAX_ARCHS
     cp = sub.add_parser("compare", help="coupled vs decoupled vs semi-decoupled vs two-phase at equal budgets, "
                                         "N seeds each")
     cp.add_argument("config", nargs="?", help="TOML config (cell space); omit for the embedded defaults")
@@ -270,7 +271,8 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("--strategies", nargs="+", help="default: every strategy that applies to the space "
                                                     "(coupled, decoupled, semi_decoupled, two_phase)")
     cp.add_argument("--nas-fraction", type=float, default=0.5, help="budget share of phase 1 (default 0.5)")
-    cp.add_argument("--max-archs", type=int, default=10, help="designs kept from phase 1 (default 10)")
+    cp.add_argument("--max-archs", type=int, default=DEFAULT_MAX_ARCHS,
+                    help=f"designs kept from phase 1 (default {DEFAULT_MAX_ARCHS})")
     cp.add_argument("--resume", action="store_true", help="continue the runs already in --out")
     cp.add_argument("--n-jobs", type=int, help="runs in parallel workers (overrides run.n_jobs; -1 = all cores)")
     cp.add_argument("--exact-cells", type=int, default=0, metavar="N",

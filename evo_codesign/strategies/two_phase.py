@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .phased import Context, Mapped, StrategyResult, _info, _phase, _result, kept_rows
+from .phased import DEFAULT_MAX_ARCHS, Context, Mapped, StrategyResult, _info, _phase, _result, kept_rows
 
 __all__ = ["two_phase", "PRECISION_KNOBS"]
 
@@ -30,7 +30,8 @@ __all__ = ["two_phase", "PRECISION_KNOBS"]
 PRECISION_KNOBS = ("input_bits", "adc_bits")
 
 
-def two_phase(ctx: Context, *, nas_fraction: float = 0.5, max_archs: int = 10, **_: Any) -> StrategyResult:
+def two_phase(ctx: Context, *, nas_fraction: float = 0.5, max_archs: int = DEFAULT_MAX_ARCHS,
+              **_: Any) -> StrategyResult:
     name = "two_phase"
     t0 = time.perf_counter()
     E, base, cfg = ctx.embedding, ctx.base, ctx.cfg
