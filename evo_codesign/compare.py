@@ -28,6 +28,7 @@ from .metrics import Bounds, evals_to_fraction, igd_plus, nondominated, normalis
 from .runner import run_independent
 from .search import space_for
 from .strategies import STRATEGIES, StrategyResult, run_strategy, strategies_for
+from .strategies.phased import not_applicable
 
 __all__ = ["compare", "summary_table", "rank_matrix"]
 
@@ -67,6 +68,10 @@ def compare(cfg: Config, out: str | Path, *, strategies: Sequence[str] | None = 
     unknown = [s for s in strategies if s not in STRATEGIES]
     if unknown:
         raise ValueError(f"unknown strategies {unknown}; allowed: {list(STRATEGIES)}")
+    for s in strategies:  # fail before any run starts, not after the first strategies have run
+        why = not_applicable(s, cfg)
+        if why:
+            raise ValueError(why)
     if evaluator is None:
         evaluator = build_evaluator(cfg, space_for(cfg))  # built once, shared by every run
     if not resume:

@@ -228,3 +228,16 @@ def test_resume_may_change_how_it_runs(results, tmp_path):
                                    "run.checkpoint_every": 3, "run.n_jobs": 2})
     r = run_strategy("decoupled", other, 5, tmp_path, resume=True)
     pd.testing.assert_frame_equal(r.front, results["decoupled"][0].front)
+
+
+def test_strategies_that_cannot_run_are_refused_before_anything_runs(tmp_path):
+    from evo_codesign.compare import compare
+
+    no_accuracy = load_config(overrides={"space.hardware": "hybrid", "search.objectives": ["latency", "energy"],
+                                         "search.budget": 100, "search.pop_size": 10})
+    assert strategies_for(no_accuracy) == ["coupled", "semi_decoupled"]
+    with pytest.raises(ValueError, match="accuracy"):
+        compare(no_accuracy, tmp_path / "x", strategies=["coupled", "two_phase"], repeats=1)
+    assert not (tmp_path / "x" / "seed1").exists()  # refused up front: nothing ran
+    with pytest.raises(ValueError, match="accuracy"):
+        run_strategy("decoupled", no_accuracy, 1, tmp_path / "y")

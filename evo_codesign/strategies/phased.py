@@ -52,7 +52,8 @@ from .embedding import ArchSetSegment, Embedding
 #: "When semi-decoupled search wins").
 DEFAULT_MAX_ARCHS = 30
 
-__all__ = ["DEFAULT_MAX_ARCHS", "StrategyResult", "run_strategy", "STRATEGIES", "ArchSetSegment", "Context", "strategies_for"]
+__all__ = ["DEFAULT_MAX_ARCHS", "StrategyResult", "run_strategy", "STRATEGIES", "ArchSetSegment", "Context",
+           "strategies_for", "not_applicable"]
 
 
 @dataclass
@@ -224,8 +225,6 @@ def _phased(ctx: Context, *, semi: bool, nas_fraction: float = 0.5, max_archs: i
     name = "semi_decoupled" if semi else "decoupled"
     t0 = time.perf_counter()
     E, base, cfg = ctx.embedding, ctx.base, ctx.cfg
-    if "cell" not in E.base:
-        raise ValueError(f"{name} needs the cell space (space.neural = 'cell')")
     cell_pos = E.positions_of("cell")
     hw_pos = np.setdiff1d(E.covered, cell_pos)
     if proxy is not None:  # the user's proxy: genes not given sit at the middle of their range
@@ -343,15 +342,24 @@ STRATEGIES: dict[str, Callable[..., StrategyResult]] = {
 }
 
 
+def not_applicable(name: str, cfg: Config) -> str | None:
+    """Why strategy ``name`` cannot run on ``cfg``'s space and objectives (None if it can)."""
+    objectives = set(cfg.search.objectives)
+    if name in ("decoupled", "semi_decoupled") and cfg.space.neural != "cell":
+        return f"{name} needs the cell space (space.neural = 'cell')"
+    if name == "decoupled" and "accuracy" not in objectives and cfg.constraints.accuracy_min <= 0:
+        return "decoupled's NAS phase ranks cells by surrogate accuracy: add 'accuracy' to search.objectives"
+    if name == "two_phase" and cfg.space.hardware not in ("imc", "hybrid"):
+        return "two_phase needs crossbars: space.hardware = 'imc' or 'hybrid'"
+    if name == "two_phase" and not objectives & {"accuracy", "precision_drop"}:
+        return ("two_phase: phase 2 searches precision, so search.objectives needs 'accuracy' (cell space) "
+                "or 'precision_drop'")
+    return None
+
+
 def strategies_for(cfg: Config) -> list[str]:
-    """The strategies that apply to a config's space: the cell-based phased ones need the cell
-    space, XPert's two-phase needs crossbars (an IMC segment)."""
-    names = ["coupled"]
-    if cfg.space.neural == "cell":
-        names += ["decoupled", "semi_decoupled"]
-    if cfg.space.hardware in ("imc", "hybrid"):
-        names.append("two_phase")
-    return names
+    """The strategies that apply to a config's space and objectives (:func:`not_applicable`)."""
+    return [name for name in STRATEGIES if not_applicable(name, cfg) is None]
 
 
 def run_strategy(name: str, cfg: Config, seed: int, out: str | Path, *, embedding: Embedding | None = None,
@@ -367,6 +375,9 @@ def run_strategy(name: str, cfg: Config, seed: int, out: str | Path, *, embeddin
     ``{joint gene name: value}``, see :func:`proxy_genome`; default: chosen automatically)."""
     if name not in STRATEGIES:
         raise ValueError(f"unknown strategy {name!r}; allowed: {list(STRATEGIES)}")
+    why = not_applicable(name, cfg)
+    if why:
+        raise ValueError(why)
     unknown = [k for k in options if k not in ("nas_fraction", "max_archs", "proxy")]
     if unknown:
         raise ValueError(f"unknown strategy option(s) {unknown}; allowed: ['nas_fraction', 'max_archs', 'proxy']")

@@ -35,11 +35,7 @@ def two_phase(ctx: Context, *, nas_fraction: float = 0.5, max_archs: int = DEFAU
     name = "two_phase"
     t0 = time.perf_counter()
     E, base, cfg = ctx.embedding, ctx.base, ctx.cfg
-    if "imc" not in E.base:
-        raise ValueError("two_phase needs crossbars: space.hardware = 'imc' or 'hybrid'")
-    if not {"accuracy", "precision_drop"} & set(base.objective_names):
-        raise ValueError("two_phase: phase 2 searches precision, so search.objectives needs 'accuracy' (cell space) "
-                         "or 'precision_drop'")
+    # run_strategy has checked that the space has crossbars and an objective sees precision
     start = E.base.slices["imc"].start
     imc = E.base["imc"]
     precision = np.array([start + i for i, g in enumerate(imc.gene_names) if g.split(".")[0] in PRECISION_KNOBS])
