@@ -82,14 +82,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from .config import load_config
     from .search import run_search
 
-    overrides = {}
-    if args.seed is not None:
-        overrides["seed"] = args.seed
-    if args.n_jobs is not None:
-        overrides["run.n_jobs"] = args.n_jobs
-    if args.budget is not None:
-        overrides["search.budget"] = args.budget
-    cfg = load_config(args.config, overrides=overrides)
+    cfg = load_config(args.config, overrides={"seed": args.seed, "run.n_jobs": args.n_jobs,
+                                              "search.budget": args.budget})
     out = Path(args.out) if args.out else Path("runs") / f"run-seed{cfg.seed}-{time.strftime('%Y%m%d-%H%M%S')}"
     res = run_search(cfg, out, progress=args.progress or cfg.run.progress)
     print(f"run directory: {res.run_dir}")
@@ -118,8 +112,15 @@ def _cmd_front(args: argparse.Namespace) -> int:
 def _cmd_plot(args: argparse.Namespace) -> int:
     from .plot.runs import plot_runs
 
+    import pandas as pd
+
+    from .config import config_from_dict
+
     paths = plot_runs(args.run_dirs, args.out, design=args.design)
-    paths += _rank_heatmap(args.run_dirs, Path(args.out))
+    info = json.loads((Path(args.run_dirs[0]) / "run.json").read_text())
+    if "config" in info:  # runs and strategy phases record their config; cell-space ones get the heatmap
+        fronts = pd.concat([pd.read_csv(Path(d) / "front.csv") for d in args.run_dirs], ignore_index=True)
+        paths += _rank_heatmap(config_from_dict(info["config"]), fronts, Path(args.out), "front")
     print("wrote " + ", ".join(str(p) for p in paths))
     return 0
 
@@ -140,26 +141,18 @@ def _genes_from_toml(path: str) -> dict:
     return flat(data, "")
 
 
-def _rank_heatmap(run_dirs: Sequence[str], out: Path) -> list:
-    """Spearman heatmap of random cells' latency between the accelerators on the runs' fronts
-    (cell-space runs whose run.json holds their config; others draw none)."""
-    import pandas as pd
-
+def _rank_heatmap(cfg, fronts, out: Path, what: str) -> list:
+    """Spearman heatmap (and CSV) of 50 random cells' latency between the accelerators on
+    ``fronts``; nothing for spaces without cells or empty fronts."""
     from .compare import rank_matrix
-    from .config import config_from_dict
     from .plot.figures import plot_rank_heatmap
 
-    info = json.loads((Path(run_dirs[0]) / "run.json").read_text())
-    if "config" not in info or info["config"].get("space", {}).get("neural") != "cell":
-        return []
-    cfg = config_from_dict(info["config"])
-    fronts = pd.concat([pd.read_csv(Path(d) / "front.csv") for d in run_dirs], ignore_index=True)
-    if not len(fronts) or not all(f"x_{g}" in fronts for g in ("cell.normal.0.op",)):
+    if cfg.space.neural != "cell" or not len(fronts):
         return []
     M = rank_matrix(cfg, fronts)
     M.to_csv(out / "rank_correlation.csv")
     return plot_rank_heatmap(M, out / "rank_correlation",
-                             title="Spearman of 50 random cells' latency between front accelerators")
+                             title=f"Spearman of 50 random cells' latency between {what} accelerators")
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
@@ -169,10 +162,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from .config import load_config
     from .plot.figures import plot_fronts, plot_hv_curves
 
-    overrides: dict = {"search.budget": args.budget} if args.budget else {}
-    if args.n_jobs is not None:
-        overrides["run.n_jobs"] = args.n_jobs
-    cfg = load_config(args.config, overrides=overrides)
+    cfg = load_config(args.config, overrides={"search.budget": args.budget, "run.n_jobs": args.n_jobs})
     out = Path(args.out)
     options = {}
     if args.proxy:
@@ -203,13 +193,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         curves = curves.assign(hv=curves["hv"] / ref["reference_hv"])
     paths += plot_hv_curves(curves, out / "hv_vs_evaluations", reference_hv=1.0,
                             ylabel=f"hypervolume / {ref['reference']} front's")
-    if cfg.space.neural == "cell" and len(fronts):
-        from .compare import rank_matrix
-        from .plot.figures import plot_rank_heatmap
-        M = rank_matrix(cfg, fronts)
-        M.to_csv(out / "rank_correlation.csv")
-        paths += plot_rank_heatmap(M, out / "rank_correlation",
-                                   title="Spearman of 50 random cells' latency between found accelerators")
+    paths += _rank_heatmap(cfg, fronts, out, "found")
     print(f"results (runs.csv, summary.csv, hv_curves.csv, fronts.csv, reference.json) in {out}")
     print("plots: " + ", ".join(str(p) for p in paths))
     return 0

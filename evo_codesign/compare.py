@@ -164,12 +164,12 @@ def rank_matrix(cfg: Config, fronts: pd.DataFrame, *, n_cells: int = 50, max_des
         designs = designs.assign(_k=designs.groupby("accelerator.dataflow").cumcount()).sort_values("_k", kind="stable")
     designs = designs.iloc[:max_designs]
     cells = space["cell"].sample(np.random.default_rng(seed), n_cells)
-    lat, labels = [], []
+    # every (design, cell) pair in one evaluation: rows are design-major
+    batch = np.repeat(designs[[f"x_{g}" for g in space.gene_names]].to_numpy(dtype=np.int64), n_cells, axis=0)
+    batch[:, space.slices["cell"]] = np.tile(cells, (len(designs), 1))
+    lat = ev.metrics(batch)["latency_ms"].reshape(len(designs), n_cells)
+    labels = []
     for _, row in designs.iterrows():
-        x = row[[f"x_{g}" for g in space.gene_names]].to_numpy(dtype=np.int64)
-        batch = np.tile(x, (n_cells, 1))
-        batch[:, space.slices["cell"]] = cells
-        lat.append(ev.metrics(batch)["latency_ms"])
         parts = []
         if "accelerator.dataflow" in row:
             parts.append(f"{row['accelerator.dataflow']} {row['accelerator.array_rows']}x{row['accelerator.array_cols']}")

@@ -215,7 +215,10 @@ def config_from_dict(data: Mapping[str, Any]) -> Config:
 
 
 def load_config(path: str | Path | None = None, *, overrides: Mapping[str, Any] | None = None) -> Config:
-    """Read a TOML file (None: the embedded defaults), apply dotted ``overrides`` and validate."""
+    """Read a TOML file (None: the embedded defaults), apply dotted ``overrides`` and validate.
+
+    An override whose value is None is skipped (no config value is ever None), so command lines
+    can pass their optional flags straight through."""
     data: dict[str, Any] = {}
     if path is not None:
         p = Path(path)
@@ -228,6 +231,8 @@ def load_config(path: str | Path | None = None, *, overrides: Mapping[str, Any] 
         except UnicodeDecodeError:
             raise ConfigError(f"{p}: not a UTF-8 text file") from None
     for dotted, value in (overrides or {}).items():
+        if value is None:
+            continue
         *sections, key = dotted.split(".")
         node = data
         for s in sections:

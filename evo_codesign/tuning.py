@@ -588,12 +588,7 @@ def run(args: Any) -> int:
         raise ValueError(f"--trials must be at least 1, got {args.trials}")
     if args.repeats < 1:
         raise ValueError(f"--repeats must be at least 1, got {args.repeats}")
-    overrides: dict[str, Any] = {}
-    if args.budget is not None:
-        overrides["search.budget"] = args.budget
-    if args.n_jobs is not None:
-        overrides["run.n_jobs"] = args.n_jobs
-    cfg = load_config(args.config, overrides=overrides)
+    cfg = load_config(args.config, overrides={"search.budget": args.budget, "run.n_jobs": args.n_jobs})
     out = Path(args.out) if args.out else Path("runs") / f"tune-{time.strftime('%Y%m%d-%H%M%S')}"
     res = tune(cfg, out, method=args.method, trials=args.trials, repeats=args.repeats)
 

@@ -3,6 +3,7 @@ uninterrupted run, stays inside the space and returns frames of the same schema;
 comparison command and XPert's two-phase search on the backbone."""
 
 import json
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -78,8 +79,8 @@ def test_resume_equals_an_uninterrupted_run(results, tmp_path, name, stop):
 def test_resume_refuses_a_different_config(results, tmp_path):
     with pytest.raises(_Interrupt):
         run_strategy("coupled", CFG, 5, tmp_path, on_generation=_stop_at(3))
-    other = load_config(overrides={**{"seed": 5, "space.hardware": "hybrid", "search.pop_size": 30,
-                                      "run.checkpoint_every": 2}, "search.budget": 700})
+    other = load_config(overrides={"seed": 5, "space.hardware": "hybrid", "search.pop_size": 30,
+                                   "run.checkpoint_every": 2, "search.budget": 700})
     with pytest.raises(ValueError, match="differs"):
         run_strategy("coupled", other, 5, tmp_path, resume=True)
 
@@ -107,9 +108,12 @@ def test_compare_command(tmp_path, capsys):
     M = pd.read_csv(tmp_path / "cmp" / "rank_correlation.csv", index_col=0)
     assert M.shape[0] == M.shape[1] >= 2 and np.allclose(np.diag(M.to_numpy()), 1.0)
     assert (tmp_path / "cmp" / "rank_correlation.png").exists() and "plots:" in out
-    # an interrupted comparison continues where it stopped; without --resume it refuses to overwrite
+    # without --resume it refuses to overwrite; with it, a comparison that lost a phase (as if killed
+    # before it ran) reruns only that phase and ends with the same table
     assert main(["compare", str(cfg), "--repeats", "2", "--out", str(tmp_path / "cmp")]) == 2
+    shutil.rmtree(tmp_path / "cmp" / "seed3" / "semi_decoupled" / "phase2_hw")
     assert main(["compare", str(cfg), "--repeats", "2", "--out", str(tmp_path / "cmp"), "--resume"]) == 0
+    assert (tmp_path / "cmp" / "seed3" / "semi_decoupled" / "phase2_hw" / "front.csv").exists()
     assert pd.read_csv(tmp_path / "cmp" / "summary.csv")["hv_mean"].tolist() == summary["hv_mean"].tolist()
     # each strategy's last phase is a run directory that `plot` and `front` read
     last = [tmp_path / "cmp" / "seed2" / "coupled", tmp_path / "cmp" / "seed2" / "semi_decoupled" / "phase2_hw"]

@@ -240,15 +240,20 @@ class Embedding:
     def size(self) -> int:
         return int(np.prod([float(n) for n in self.space.n_choices]))
 
+    def genomes(self, start: int, stop: int) -> np.ndarray:
+        """The valid phase genomes among those numbered ``start`` to ``stop - 1`` in C order of the
+        genes (design ``i`` of :meth:`size`): enumeration in chunks."""
+        idx = np.arange(start, min(stop, self.size()))
+        X = np.stack(np.unravel_index(idx, tuple(int(c) for c in self.space.n_choices)), axis=1).astype(np.int64)
+        return X[self.space.is_valid(X)]
+
     def enumerate(self) -> np.ndarray:
         """Every valid phase genome (error above 10 million candidates: table large parts first)."""
         n = self.size()
         if n > 10_000_000:
             raise ValueError(f"enumerate: {n:,} designs is too many (limit 10,000,000); restrict genes or "
                              f"replace a segment by a table")
-        grids = np.meshgrid(*[np.arange(c) for c in self.space.n_choices], indexing="ij")
-        X = np.stack([g.reshape(-1) for g in grids], axis=1).astype(np.int64)
-        return X[self.space.is_valid(X)]
+        return self.genomes(0, n)
 
     def __repr__(self) -> str:
         return f"Embedding({self.space!r} -> {self.base!r})"

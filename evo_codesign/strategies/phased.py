@@ -227,7 +227,9 @@ def _phased(ctx: Context, *, semi: bool, nas_fraction: float = 0.5, max_archs: i
     E, base, cfg = ctx.embedding, ctx.base, ctx.cfg
     cell_pos = E.positions_of("cell")
     hw_pos = np.setdiff1d(E.covered, cell_pos)
-    if proxy is not None:  # the user's proxy: genes not given sit at the middle of their range
+    if not semi:  # hardware-agnostic NAS: the hardware genes are placeholders it never reads
+        proxy, probes = E.expand(E.middle())[0], 0
+    elif proxy is not None:  # the user's proxy: genes not given sit at the middle of their range
         proxy, probes = proxy_genome(E, proxy), 0
     else:
         proxy, probes = choose_proxy(E, base, ctx.seed)
@@ -241,7 +243,7 @@ def _phased(ctx: Context, *, semi: bool, nas_fraction: float = 0.5, max_archs: i
     hw_state, n2 = _phase(ctx, hw, Mapped(base, hw), cfg.search.budget - n1, ctx.seed + 1, out2,
                           _info(name, base, 2, n_archs=int(len(archs))))
     res = _result(ctx, name, hw, hw_state, [n1, n2], t0, [out1, out2],
-                  {"n_archs": int(len(archs)), "proxy_probes": probes})
+                  {"n_archs": int(len(archs)), **({"proxy_probes": probes} if semi else {})})
     if semi and len(res.F):
         res.details.update(_premise(base, E, archs, proxy, res.front, hw_pos))
     return res
@@ -286,7 +288,7 @@ def choose_proxy(E: Embedding, base: CodesignEvaluator, seed: int, *, n_probe_ce
     middle = E.middle()
     cands = np.vstack([middle, E.space.sample(rng, n_candidates)])
     span = np.maximum(E.space.xu - E.space.xl, 1)
-    cell_pos = np.arange(E.base.slices["cell"].start, E.base.slices["cell"].stop)
+    cell_pos = E.positions_of("cell")
     # phase-genome columns of the hardware parts (every part not covering cell genes)
     hw_cols = [j for p in E.parts if not np.isin(p.positions, cell_pos).any()
                for j in range(E.space.slices[p.segment.name].start, E.space.slices[p.segment.name].stop)]
@@ -314,7 +316,7 @@ def _premise(base: CodesignEvaluator, E: Embedding, archs: np.ndarray, proxy: np
     """Spearman of the kept cells' latency on the proxy vs on each final accelerator (analysis
     evaluations, not counted against the search budget)."""
     if len(archs) < 3:
-        return {"premise_spearman": [], "premise_note": "fewer than 3 cells kept: no rank correlation"}
+        return {"premise_note": "fewer than 3 cells kept: no rank correlation"}
     cell = E.base.slices["cell"]
 
     def latencies(design: np.ndarray) -> np.ndarray:

@@ -111,7 +111,6 @@ def exact_front(cfg: Config, embedding: Embedding, *, evaluator: Any = None, chu
 
     t0 = time.perf_counter()
     ev = evaluator if evaluator is not None else build_evaluator(cfg, embedding.base)
-    shape = tuple(int(c) for c in embedding.space.n_choices)
     total = embedding.size()
     if total > 50_000_000:
         raise ValueError(f"exact_front: {total:,} designs is too many to enumerate (limit 50,000,000)")
@@ -119,9 +118,7 @@ def exact_front(cfg: Config, embedding: Embedding, *, evaluator: Any = None, chu
     def chunk_front(a: int) -> tuple[np.ndarray, np.ndarray, int]:
         """The feasible non-dominated designs of one chunk (a design dominated inside its chunk is
         dominated overall)."""
-        idx = np.arange(a, min(a + chunk, total))
-        Xp = np.stack(np.unravel_index(idx, shape), axis=1).astype(np.int64)
-        Xp = Xp[embedding.space.is_valid(Xp)]
+        Xp = embedding.genomes(a, a + chunk)
         batch = ev(embedding.expand(Xp))
         ok = (batch.G <= 0).all(axis=1) if batch.G.shape[1] else np.ones(len(Xp), dtype=bool)
         X, F = Xp[ok], batch.F[ok]
