@@ -20,7 +20,7 @@ import pandas as pd
 
 from evo_codesign.compare import compare, summary_table
 from evo_codesign.config import load_config
-from evo_codesign.strategies.phased import DEFAULT_MAX_ARCHS
+from evo_codesign.strategies import DEFAULT_MAX_ARCHS
 
 REGIMES = {
     "open": {},

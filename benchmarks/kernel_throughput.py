@@ -29,8 +29,8 @@ from pathlib import Path
 import numpy as np
 
 from evo_codesign.cost.constants import DATAFLOW_CONSTANTS, dataflow_constants
-from evo_codesign.cost.dataflow import (DESIGN_COLUMNS, LAYER_COLUMNS, LAYER_FIELDS, dataflow_cost, dataflow_kernel,
-                                        designs_from_genomes, layer_array)
+from evo_codesign.cost.dataflow import (DATAFLOW_TABLE, DESIGN_COLUMNS, LAYER_COLUMNS, LAYER_FIELDS, dataflow_cost,
+                                        dataflow_kernel, designs_from_genomes, layer_array)
 from evo_codesign.cost.reference import reference_layer_cost
 from evo_codesign.space import DATAFLOWS, AcceleratorSegment, CellSegment
 from evo_codesign.workload import cell_workload
@@ -62,8 +62,8 @@ def main() -> None:
     c = dataflow_constants()
     D = designs_from_genomes(AcceleratorSegment().sample(rng, args.designs))
     out = np.empty((len(D), len(La), len(LAYER_FIELDS)))
-    dataflow_kernel(D[:2], La, c, out[:2])  # compile / load from the cache
-    t = best_of(lambda: dataflow_kernel(D, La, c, out))
+    dataflow_kernel(D[:2], La, c, DATAFLOW_TABLE, out[:2])  # compile / load from the cache
+    t = best_of(lambda: dataflow_kernel(D, La, c, DATAFLOW_TABLE, out))
     rate = len(D) * len(La) / t
     print(f"dataflow kernel: {len(D):,} designs x {len(La)} unique NB301 layer shapes in {t:.3f} s -> "
           f"{rate / 1e6:.2f} M layer-evaluations/s on one thread (target >= 5 M)")

@@ -33,7 +33,7 @@ from evo_codesign.compare import compare, summary_table
 from evo_codesign.config import load_config
 from evo_codesign.evaluate import build_evaluator
 from evo_codesign.search import space_for
-from evo_codesign.strategies.phased import DEFAULT_MAX_ARCHS
+from evo_codesign.strategies import DEFAULT_MAX_ARCHS
 from evo_codesign.strategies.reference import DEFAULT_GRIDS, exact_reference
 
 SMALL = {"accelerator.dataflow": DEFAULT_GRIDS["dataflow"]["accelerator.dataflow"],

@@ -10,11 +10,15 @@ reference hypervolume (NaN if never). ``hv`` scores a run's final front (its las
 non-dominated designs, at most ``pop_size`` of them); ``hv_evaluated`` scores every design its last
 phase evaluated, which is what the curves show. Multi-phase strategies only produce designs in the final
 objective space in their last phase, so their curves start after the earlier phases' evaluations.
+Scoring is :mod:`evo_codesign.scoring` (shared with ``tune``); :func:`report` writes the summary
+table and the plots, and :func:`compare` calls it.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -22,20 +26,22 @@ import numpy as np
 import pandas as pd
 
 from .config import Config
+from .errors import ExistingRunError, UsageError
 from .evaluate import build_evaluator
 from .io.history import evaluation_log, hv_curve
-from .metrics import Bounds, evals_to_fraction, igd_plus, nondominated, normalised_hv
+from .metrics import evals_to_fraction
 from .runner import run_independent
-from .search import space_for
-from .strategies import STRATEGIES, StrategyResult, run_strategy, strategies_for
-from .strategies.phased import not_applicable
+from .scoring import Reference
+from .strategies import StrategyResult, get, option_names, run_strategy, space_for, strategies_for
 
-__all__ = ["compare", "summary_table", "rank_matrix"]
+__all__ = ["compare", "summary_table", "rank_matrix", "report", "rank_heatmap", "run_dirs_heatmap", "Comparison"]
+
+log = logging.getLogger(__name__)
 
 
-def _curve(result: StrategyResult, objectives: Sequence[str], bounds: Bounds) -> pd.DataFrame:
-    log, _ = evaluation_log(result.final_run)
-    c = hv_curve(log, objectives, bounds)
+def _curve(result: StrategyResult, objectives: Sequence[str], ref: Reference) -> pd.DataFrame:
+    run_log, _ = evaluation_log(result.final_run)
+    c = hv_curve(run_log, objectives, ref.bounds)
     c["evaluations"] += sum(result.phase_evaluations[:-1])
     return c.assign(strategy=result.strategy, seed=result.seed)
 
@@ -45,76 +51,130 @@ def _run_one(task: tuple) -> StrategyResult:
     return run_strategy(name, cfg, seed, out, embedding=embedding, resume=resume, evaluator=evaluator, **options)
 
 
+def _options_for(strategies: Sequence[str], options: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each strategy's share of the options; an option no chosen strategy has is an error."""
+    per = {s: {k: v for k, v in options.items() if k in option_names(s)} for s in strategies}
+    unused = [k for k in options if not any(k in per[s] for s in strategies)]
+    if unused:
+        raise UsageError(f"option(s) {unused} apply to none of the strategies {list(strategies)}; "
+                         f"their options: { {s: option_names(s) for s in strategies} }")
+    return per
+
+
+def _check(cfg: Config, out: Path, strategies: Sequence[str], repeats: int, resume: bool) -> None:
+    if repeats < 1:
+        raise UsageError(f"repeats must be at least 1, got {repeats}")
+    for s in strategies:  # fail before any run starts, not after the first strategies have run
+        why = get(s).applicable(cfg)
+        if why:
+            raise UsageError(why)
+    if len(set(strategies)) != len(strategies):
+        raise UsageError(f"strategies: {list(strategies)} names a strategy twice")
+    if not resume:
+        taken = [out / f"seed{cfg.seed + k}" / s for s in strategies for k in range(repeats)
+                 if (out / f"seed{cfg.seed + k}" / s).exists()]
+        if taken:
+            raise ExistingRunError(f"{out} already holds runs of this comparison ({taken[0]} ...); pass --resume "
+                                   f"(resume=True) to continue them, or choose another --out")
+
+
+def _score(results: list[StrategyResult], curves: pd.DataFrame, ref: Reference) -> pd.DataFrame:
+    rows = []
+    for r in results:
+        c = curves[(curves.strategy == r.strategy) & (curves.seed == r.seed)]
+        rows.append({"strategy": r.strategy, "seed": r.seed, "evaluations": r.evaluations, "wall_s": r.wall_s,
+                     "hv": ref.hv_fraction(r.F) if ref.hv > 0 else float("nan"),
+                     # every design the run evaluated (in its last phase), not only its final population
+                     "hv_evaluated": float(c.hv.max()) / ref.hv if ref.hv > 0 and len(c) else float("nan"),
+                     "igd_plus": ref.igd_plus(r.F),
+                     "evals_to_95": evals_to_fraction(c.evaluations, c.hv, ref.hv, 0.95),
+                     "evals_to_99": evals_to_fraction(c.evaluations, c.hv, ref.hv, 0.99),
+                     **{k: v for k, v in r.details.items() if np.isscalar(v)}})
+    return pd.DataFrame(rows)
+
+
+@dataclass
+class Comparison:
+    """What :func:`compare` found: one row per run (``per_run``), hypervolume curves, every final
+    front, the reference scored against, the summary table and the plots written."""
+
+    per_run: pd.DataFrame
+    curves: pd.DataFrame
+    fronts: pd.DataFrame
+    reference: Reference
+    table: pd.DataFrame | None = None
+    plots: list[Path] = field(default_factory=list)
+
+    def __iter__(self):  # ``per_run, curves, fronts = compare(...)`` keeps working
+        return iter((self.per_run, self.curves, self.fronts))
+
+
 def compare(cfg: Config, out: str | Path, *, strategies: Sequence[str] | None = None, repeats: int = 3,
             reference_F: np.ndarray | None = None, embedding: Any = None, resume: bool = False,
-            evaluator: Any = None, **options: Any) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+            evaluator: Any = None, plots: bool = True, **options: Any) -> Comparison:
     """Run every strategy for ``repeats`` seeds (cfg.seed, cfg.seed + 1, ...) at ``cfg.search.budget``,
-    the runs in ``cfg.run.n_jobs`` parallel workers (results do not depend on it).
+    the runs in ``cfg.run.n_jobs`` parallel workers (results do not depend on it), score them and
+    write everything into ``out`` (with :func:`report`: ``summary.csv`` and, with ``plots``, the figures).
 
     ``strategies``: default, every strategy that applies to the config's space
     (:func:`~evo_codesign.strategies.strategies_for`). ``reference_F``: the exact front
     (minimisation form) to score against; default, the union of all final fronts. ``embedding``:
     the space every strategy searches (default the config's genome). ``resume``: continue the runs
     already in ``out`` (an interrupted comparison loses nothing). ``evaluator``: the one evaluator
-    every run shares (default: the config's). Returns ``(per_run, curves,
-    fronts)``: one row per run with its scores, hypervolume curves, and the tidy frame of every
-    final front. Everything is also written into ``out``.
+    every run shares (default: the config's). ``options``: strategy options (``nas_fraction``,
+    ``max_archs``, ``proxy``), each passed to the strategies that have it. Unpacks as ``(per_run,
+    curves, fronts)``.
     """
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    if repeats < 1:
-        raise ValueError(f"repeats must be at least 1, got {repeats}")
     strategies = list(strategies) if strategies is not None else strategies_for(cfg)
-    unknown = [s for s in strategies if s not in STRATEGIES]
-    if unknown:
-        raise ValueError(f"unknown strategies {unknown}; allowed: {list(STRATEGIES)}")
-    for s in strategies:  # fail before any run starts, not after the first strategies have run
-        why = not_applicable(s, cfg)
-        if why:
-            raise ValueError(why)
+    for s in strategies:
+        get(s)  # unknown names: an error listing the registered ones
+    per_strategy = _options_for(strategies, options)
+    _check(cfg, out, strategies, repeats, resume)
+    out.mkdir(parents=True, exist_ok=True)
     if evaluator is None:
         evaluator = build_evaluator(cfg, space_for(cfg))  # built once, shared by every run
-    if not resume:
-        taken = [out / f"seed{cfg.seed + k}" / s for s in strategies for k in range(repeats)
-                 if (out / f"seed{cfg.seed + k}" / s).exists()]
-        if taken:
-            raise FileExistsError(f"{out} already holds runs of this comparison ({taken[0]} ...); pass --resume "
-                                  f"(resume=True) to continue them, or choose another --out")
     # independent runs: in parallel workers when run.n_jobs != 1 (each run is deterministic on its own)
-    tasks = [(s, cfg, cfg.seed + k, out / f"seed{cfg.seed + k}", embedding, resume, evaluator, options)
+    tasks = [(s, cfg, cfg.seed + k, out / f"seed{cfg.seed + k}", embedding, resume, evaluator, per_strategy[s])
              for s in strategies for k in range(repeats)]
+    log.info("compare: %d runs (%s x %d seeds) into %s", len(tasks), ", ".join(strategies), repeats, out)
     results: list[StrategyResult] = run_independent(_run_one, tasks, n_jobs=cfg.run.n_jobs)
     objectives = list(evaluator.objective_names)
-    union = np.vstack([r.F for r in results if len(r.F)])
-    if reference_F is not None:
-        ref_front = np.asarray(reference_F, dtype=float)
-        kind, bounds = "exact", Bounds.from_points(ref_front)
-    else:
-        ref_front = union[nondominated(union)]
-        kind, bounds = "union", Bounds.from_points(union)
-    ref_hv = normalised_hv(ref_front, bounds)
-    curves = pd.concat([_curve(r, objectives, bounds) for r in results], ignore_index=True)
-    rows = []
-    for r in results:
-        c = curves[(curves.strategy == r.strategy) & (curves.seed == r.seed)]
-        rows.append({"strategy": r.strategy, "seed": r.seed, "evaluations": r.evaluations, "wall_s": r.wall_s,
-                     "hv": normalised_hv(r.F, bounds) / ref_hv if ref_hv > 0 else float("nan"),
-                     # every design the run evaluated (in its last phase), not only its final population
-                     "hv_evaluated": float(c.hv.max()) / ref_hv if ref_hv > 0 and len(c) else float("nan"),
-                     "igd_plus": igd_plus(bounds.normalise(r.F), bounds.normalise(ref_front)),
-                     "evals_to_95": evals_to_fraction(c.evaluations, c.hv, ref_hv, 0.95),
-                     "evals_to_99": evals_to_fraction(c.evaluations, c.hv, ref_hv, 0.99),
-                     **{k: v for k, v in r.details.items() if np.isscalar(v)}})
-    per_run = pd.DataFrame(rows)
+    ref = (Reference.exact(reference_F) if reference_F is not None
+           else Reference.from_fronts([r.F for r in results]))
+    curves = pd.concat([_curve(r, objectives, ref) for r in results], ignore_index=True)
+    per_run = _score(results, curves, ref)
     fronts = pd.concat([r.front for r in results], ignore_index=True)
     per_run.to_csv(out / "runs.csv", index=False)
     curves.to_csv(out / "hv_curves.csv", index=False)
     fronts.to_csv(out / "fronts.csv", index=False)
-    (out / "reference.json").write_text(json.dumps({"reference": kind, "bounds": bounds.to_dict(),
-                                                    "reference_hv": ref_hv,
-                                                    "reference_points": int(len(ref_front)),
-                                                    "hv_reference_point": 1.1, "objectives": objectives}, indent=1))
-    return per_run, curves, fronts
+    (out / "reference.json").write_text(json.dumps({**ref.to_dict(), "objectives": objectives}, indent=1))
+    result = Comparison(per_run, curves, fronts, ref)
+    report(cfg, out, result, repeats=repeats, plots=plots)
+    return result
+
+
+def report(cfg: Config, out: Path, result: Comparison, *, repeats: int, plots: bool = True) -> None:
+    """``summary.csv`` and (``plots``) the figures: fronts overlaid (2-D and 3-D), hypervolume
+    against evaluations on the table's scale, and for cell spaces the rank heatmap."""
+    result.table = summary_table(result.per_run)
+    result.table.to_csv(out / "summary.csv", index=False)
+    if not plots:
+        return
+    from .plot.figures import plot_fronts, plot_hv_curves
+    from .plot.runs import objective_label
+
+    fronts, ref = result.fronts, result.reference
+    objs = [c for c in fronts.columns if c.startswith("f_")]
+    paths = plot_fronts({s: f for s, f in fronts.groupby("strategy")}, {c: objective_label(c[2:]) for c in objs},
+                        out / "fronts", title=f"final fronts, {repeats} seeds per strategy")
+    curves = result.curves
+    if ref.hv > 0:  # the same scale as the table's hv column
+        curves = curves.assign(hv=curves["hv"] / ref.hv)
+    paths += plot_hv_curves(curves, out / "hv_vs_evaluations", reference_hv=1.0,
+                            ylabel=f"hypervolume / {ref.kind} front's")
+    paths += rank_heatmap(cfg, fronts, out, "found")
+    result.plots = paths
 
 
 def _median_unreached_inf(v: pd.Series) -> float:
@@ -145,16 +205,26 @@ def summary_table(per_run: pd.DataFrame) -> pd.DataFrame:
     return t.reset_index()
 
 
+def _design_label(row: pd.Series, k: int) -> str:
+    parts = []
+    if "accelerator.dataflow" in row:
+        parts.append(f"{row['accelerator.dataflow']} {row['accelerator.array_rows']}x{row['accelerator.array_cols']}")
+    if "imc.crossbar_size" in row:
+        parts.append(f"xbar{row['imc.crossbar_size']} {row['imc.adc_type']}{row['imc.adc_bits']}")
+    return f"{k}: " + " / ".join(parts)
+
+
 def rank_matrix(cfg: Config, fronts: pd.DataFrame, *, n_cells: int = 50, max_designs: int = 12, seed: int = 0,
                 evaluator: Any = None) -> pd.DataFrame:
     """Spearman rank correlation of ``n_cells`` random cells' latency between the distinct hardware
     designs of ``fronts`` (at most ``max_designs``, spread over dataflows): the semi-decoupled
     premise, checked on the accelerators the comparison actually found. Rows/columns are labelled
     by dataflow and array size (PE array) or crossbar size and ADC. Cell space only."""
-    from .metrics import spearman
+    from scipy.stats import spearmanr
+
     space = space_for(cfg)
     if "cell" not in space:
-        raise ValueError("rank_matrix needs the cell space (space.neural = 'cell')")
+        raise UsageError("rank_matrix needs the cell space (space.neural = 'cell')")
     ev = evaluator if evaluator is not None else build_evaluator(cfg, space)
     X = fronts[[f"x_{g}" for g in space.gene_names]].to_numpy(dtype=np.int64)
     hw = np.setdiff1d(np.arange(space.n_var), np.arange(space.slices["cell"].start, space.slices["cell"].stop))
@@ -168,13 +238,31 @@ def rank_matrix(cfg: Config, fronts: pd.DataFrame, *, n_cells: int = 50, max_des
     batch = np.repeat(designs[[f"x_{g}" for g in space.gene_names]].to_numpy(dtype=np.int64), n_cells, axis=0)
     batch[:, space.slices["cell"]] = np.tile(cells, (len(designs), 1))
     lat = ev.metrics(batch)["latency_ms"].reshape(len(designs), n_cells)
-    labels = []
-    for _, row in designs.iterrows():
-        parts = []
-        if "accelerator.dataflow" in row:
-            parts.append(f"{row['accelerator.dataflow']} {row['accelerator.array_rows']}x{row['accelerator.array_cols']}")
-        if "imc.crossbar_size" in row:
-            parts.append(f"xbar{row['imc.crossbar_size']} {row['imc.adc_type']}{row['imc.adc_bits']}")
-        labels.append(f"{len(labels)}: " + " / ".join(parts))
-    M = np.array([[spearman(a, b) for b in lat] for a in lat])
+    labels = [_design_label(row, k) for k, (_, row) in enumerate(designs.iterrows())]
+    M = np.atleast_2d(spearmanr(lat, axis=1).statistic) if len(designs) > 1 else np.ones((1, 1))
     return pd.DataFrame(M, index=labels, columns=labels)
+
+
+def rank_heatmap(cfg: Config, fronts: pd.DataFrame, out: Path, what: str) -> list[Path]:
+    """Spearman heatmap (and ``rank_correlation.csv``) of 50 random cells' latency between the
+    accelerators on ``fronts``; nothing for spaces without cells or empty fronts."""
+    from .plot.figures import plot_rank_heatmap
+
+    if cfg.space.neural != "cell" or not len(fronts):
+        return []
+    M = rank_matrix(cfg, fronts)
+    M.to_csv(out / "rank_correlation.csv")
+    return plot_rank_heatmap(M, out / "rank_correlation",
+                             title=f"Spearman of 50 random cells' latency between {what} accelerators")
+
+
+def run_dirs_heatmap(run_dirs: Sequence[str | Path], out: str | Path) -> list[Path]:
+    """:func:`rank_heatmap` of the front accelerators of run directories (runs and strategy phases
+    record their config in ``run.json``; cell-space ones get the heatmap)."""
+    from .config import config_from_dict
+
+    info = json.loads((Path(run_dirs[0]) / "run.json").read_text())
+    if "config" not in info:
+        return []
+    fronts = pd.concat([pd.read_csv(Path(d) / "front.csv") for d in run_dirs], ignore_index=True)
+    return rank_heatmap(config_from_dict(info["config"]), fronts, Path(out), "front")

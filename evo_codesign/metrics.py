@@ -12,7 +12,6 @@ from typing import Sequence
 
 import moocore
 import numpy as np
-import pandas as pd
 
 __all__ = ["Bounds", "nondominated", "hypervolume", "igd_plus", "normalised_hv", "evals_to_fraction",
            "spearman", "kendall"]
@@ -33,8 +32,12 @@ class Bounds:
         return cls(tuple((lo - margin * span).tolist()), tuple((hi + margin * span).tolist()))
 
     def normalise(self, F: np.ndarray) -> np.ndarray:
-        lo, hi = np.asarray(self.lower), np.asarray(self.upper)
-        return (np.asarray(F, dtype=float) - lo) / np.where(hi > lo, hi - lo, 1.0)
+        """``F`` mapped so that ``lower`` -> 0 and ``upper`` -> 1 per objective (an objective
+        whose bounds coincide is only shifted); ``moocore.normalise``."""
+        F = np.asarray(F, dtype=float)
+        if F.size == 0:
+            return F.reshape(-1, len(self.lower))
+        return moocore.normalise(np.atleast_2d(F), lower=np.asarray(self.lower), upper=np.asarray(self.upper))
 
     def to_dict(self) -> dict:
         return {"lower": list(self.lower), "upper": list(self.upper)}
@@ -78,10 +81,21 @@ def evals_to_fraction(evals: np.ndarray, hv: np.ndarray, target_hv: float, fract
 
 
 def spearman(a: np.ndarray, b: np.ndarray) -> float:
-    """Spearman's rank correlation (ties averaged; pandas)."""
-    return float(pd.Series(np.asarray(a, dtype=float)).corr(pd.Series(np.asarray(b, dtype=float)), method="spearman"))
+    """Spearman's rank correlation (ties averaged; ``scipy.stats.spearmanr``); NaN when either
+    side is constant."""
+    from scipy.stats import spearmanr
+
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if len(a) < 2 or np.ptp(a) == 0 or np.ptp(b) == 0:
+        return float("nan")
+    return float(spearmanr(a, b).statistic)
 
 
 def kendall(a: np.ndarray, b: np.ndarray) -> float:
-    """Kendall's tau-b (pandas, through scipy)."""
-    return float(pd.Series(np.asarray(a, dtype=float)).corr(pd.Series(np.asarray(b, dtype=float)), method="kendall"))
+    """Kendall's tau-b (``scipy.stats.kendalltau``); NaN when either side is constant."""
+    from scipy.stats import kendalltau
+
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if len(a) < 2 or np.ptp(a) == 0 or np.ptp(b) == 0:
+        return float("nan")
+    return float(kendalltau(a, b).statistic)

@@ -10,35 +10,18 @@ exactly as an uninterrupted one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Protocol, Sequence
+from typing import Sequence
 
 import numpy as np
 from pymoo.core.problem import Problem
 
 from .io.rundir import EvaluationRow, RunDir
 from .operators import canonical_genomes
+from .protocols import EvalBatch, Evaluator, concat_batches
 from .runner import BatchPolicy, evaluate_batches
 from .space.joint import JointSpace
 
 __all__ = ["EvalBatch", "Evaluator", "EvaluationCache", "CodesignProblem"]
-
-
-@dataclass
-class EvalBatch:
-    """Objectives ``F`` (minimisation form, one column per objective), constraints ``G`` (``<= 0``
-    feasible) and named per-design extras (accuracy, latency_ms, ...), one row per design."""
-
-    F: np.ndarray
-    G: np.ndarray
-    extras: dict[str, np.ndarray] = field(default_factory=dict)
-
-
-class Evaluator(Protocol):
-    objective_names: Sequence[str]
-    constraint_names: Sequence[str]
-
-    def __call__(self, X: np.ndarray) -> EvalBatch: ...
 
 
 class EvaluationCache:
@@ -85,7 +68,7 @@ class EvaluationCache:
                 new[k] = i
         if new:
             idx = np.fromiter(new.values(), dtype=np.int64)
-            batch = evaluate_batches(self.evaluator, X[idx], self.policy, combine=_concat_batches)
+            batch = evaluate_batches(self.evaluator, X[idx], self.policy, combine=concat_batches)
             rows = []
             for j, (k, i) in enumerate(new.items()):
                 extra = {name: v[j].item() if isinstance(v[j], np.generic) else v[j]
@@ -102,11 +85,6 @@ class EvaluationCache:
 
     def extras(self, X: np.ndarray) -> list[dict]:
         return [self._store[k][2] for k in self.keys(X)]
-
-
-def _concat_batches(parts: Sequence[EvalBatch]) -> EvalBatch:
-    return EvalBatch(np.concatenate([p.F for p in parts]), np.concatenate([p.G for p in parts]),
-                     {k: np.concatenate([p.extras[k] for p in parts]) for k in parts[0].extras})
 
 
 class CodesignProblem(Problem):

@@ -13,22 +13,24 @@ same code on a cluster.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
+import joblib
 from joblib import Parallel, delayed
+
+from .errors import UsageError
 
 __all__ = ["BatchPolicy", "evaluate_batches", "run_independent", "effective_n_jobs"]
 
 
 def effective_n_jobs(n_jobs: int) -> int:
-    """joblib's convention: -1 = all cores, -2 = all but one, ..."""
+    """Workers ``n_jobs`` means, by joblib's convention (``joblib.effective_n_jobs``): -1 = all
+    cores, -2 = all but one, ...; 0 is an error."""
     if n_jobs == 0:
-        raise ValueError("n_jobs must not be 0")
-    cores = os.cpu_count() or 1
-    return max(1, cores + 1 + n_jobs) if n_jobs < 0 else n_jobs
+        raise UsageError("n_jobs must not be 0 (1 = serial, -1 = all cores)")
+    return joblib.effective_n_jobs(n_jobs)
 
 
 @dataclass(frozen=True)

@@ -106,7 +106,7 @@ def test_identity_embedding_expands_to_itself():
 
 def test_semi_decoupled_proxy_is_feasible_when_the_middle_is_not():
     from evo_codesign.evaluate import build_evaluator
-    from evo_codesign.strategies.phased import choose_proxy
+    from evo_codesign.strategies.semi_decoupled import choose_proxy
 
     cfg = load_config(overrides={"space.hardware": "dataflow", "constraints.area_mm2_max": 1.0})
     E = reference_space(cfg, n_cells=20, grid={"accelerator.l2_kib": [32, 512, 2048]})

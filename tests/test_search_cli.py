@@ -118,7 +118,7 @@ def test_same_front_serial_threads_processes_and_dask(tmp_path):
 
     def run(name, policy):
         ev = build_evaluator(cfg, space)
-        import evo_codesign.search as search_mod
+        import evo_codesign.strategies._phase as search_mod
         orig = search_mod.BatchPolicy
         search_mod.BatchPolicy = lambda n_jobs: policy  # the run's policy, forced for the test
         try:

@@ -16,7 +16,7 @@ import pytest
 from evo_codesign.io.genotypes import load_genotypes
 from evo_codesign.space import CellSegment, GenomeError, canonicalize, genotype_to_genome
 from evo_codesign.surrogate import available, get_surrogate, rank_agreement
-from evo_codesign.surrogate import command
+from evo_codesign.cli import predict as command
 from evo_codesign.surrogate.embedded import calibrate, load_parameters, select_penalty
 from evo_codesign.surrogate.features import N_FEATURES, cell_features, feature_names, linear_predict
 from evo_codesign.surrogate.yahpo_onnx import default_encoding, encode_yahpo

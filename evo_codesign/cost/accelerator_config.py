@@ -26,24 +26,34 @@ Omitted fields take these defaults (a mid-size NVDLA-like design)::
 
 from __future__ import annotations
 
-import math
-import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
 
+from .. import schema
+from ..errors import EvoCodesignError
+from ..schema import from_mapping, opt, table
 from ..space.accelerator import DATAFLOWS
-from .constants import DATAFLOW_CONSTANTS, dataflow_constants
+from .constants import DATAFLOW_OVERRIDES
 from .dataflow import DEFAULT_CLOCK_MHZ, design_array
 
 __all__ = ["AcceleratorConfig", "AcceleratorConfigError", "accelerator_config_from_dict", "read_toml",
            "DATAFLOW_KEYS"]
 
 
-class AcceleratorConfigError(ValueError):
+class AcceleratorConfigError(EvoCodesignError):
     """A bad accelerator description; the message names the key."""
+
+
+def _size(default: int, doc: str) -> Any:
+    return opt(default, lo=1, doc=doc)
+
+
+def _order(default: int, dim: str) -> Any:
+    # Importance 0 is legal (innermost); only the ranking matters, so there is no upper bound.
+    return opt(default, lo=0, doc=f"loop-order importance of {dim} (outermost = highest)")
 
 
 @dataclass(frozen=True)
@@ -52,25 +62,25 @@ class AcceleratorConfig:
     per PE, ``l2_kib`` in KiB, bandwidths in bytes per cycle) plus ``clock_mhz`` and constant
     overrides."""
 
-    dataflow: str = "nvdla"
-    array_rows: int = 16
-    array_cols: int = 16
-    l1_bytes: int = 512
-    l2_kib: int = 256
-    noc_bytes_per_cycle: int = 64
-    offchip_bytes_per_cycle: int = 32
-    order_K: int = 3
-    order_C: int = 2
-    order_R: int = 0
-    order_S: int = 0
-    order_Y: int = 1
-    order_X: int = 0
-    tile_K: int = 16
-    tile_C: int = 16
-    tile_Y: int = 8
-    tile_X: int = 8
-    clock_mhz: float = DEFAULT_CLOCK_MHZ
-    constants: Mapping[str, float] = field(default_factory=dict)
+    dataflow: str = opt("nvdla", choices=DATAFLOWS, doc="dataflow (evo_codesign.space.accelerator.DATAFLOWS)")
+    array_rows: int = _size(16, "PE rows")
+    array_cols: int = _size(16, "PE columns")
+    l1_bytes: int = _size(512, "L1 scratchpad per PE, bytes")
+    l2_kib: int = _size(256, "global buffer, KiB")
+    noc_bytes_per_cycle: int = _size(64, "NoC bandwidth, bytes per cycle")
+    offchip_bytes_per_cycle: int = _size(32, "off-chip bandwidth, bytes per cycle")
+    order_K: int = _order(3, "K")
+    order_C: int = _order(2, "C")
+    order_R: int = _order(0, "R")
+    order_S: int = _order(0, "S")
+    order_Y: int = _order(1, "Y")
+    order_X: int = _order(0, "X")
+    tile_K: int = _size(16, "temporal tile of K, output channels")
+    tile_C: int = _size(16, "temporal tile of C, input channels")
+    tile_Y: int = _size(8, "temporal tile of Y, output rows")
+    tile_X: int = _size(8, "temporal tile of X, output columns")
+    clock_mhz: float = opt(DEFAULT_CLOCK_MHZ, gt=0.0, finite=True, doc="clock, MHz")
+    constants: Mapping[str, float] = table(DATAFLOW_OVERRIDES, doc="overrides of evo_codesign.cost.constants")
 
     def design(self) -> np.ndarray:
         """(1, 15) design array for :func:`~evo_codesign.cost.dataflow.dataflow_cost`."""
@@ -82,56 +92,21 @@ class AcceleratorConfig:
 
 
 DATAFLOW_KEYS = tuple(f.name for f in fields(AcceleratorConfig)) + ("num_pes", "loop_order")
-_CONSTANT_NAMES = tuple(c.name for c in DATAFLOW_CONSTANTS)
 
 
 def accelerator_config_from_dict(raw: Mapping[str, Any], *, extra_keys: tuple[str, ...] = ()) -> AcceleratorConfig:
     """Validate the PE-array fields; ``extra_keys`` (e.g. IMC keys of a hybrid design) are allowed
     and ignored. ``target``, ``num_pes`` and ``loop_order`` (as written by ``describe``) are accepted."""
-    allowed = set(DATAFLOW_KEYS) | {"target"} | set(extra_keys)
-    unknown = [k for k in raw if k not in allowed]
-    if unknown:
-        raise AcceleratorConfigError(f"unknown key(s) {unknown}; allowed: {sorted(allowed)}")
-    kw: dict[str, Any] = {}
-    for f in fields(AcceleratorConfig):
-        if f.name not in raw:
-            continue
-        v = raw[f.name]
-        if f.name == "dataflow":
-            if v not in DATAFLOWS:
-                raise AcceleratorConfigError(f"dataflow: {v!r} is not one of {list(DATAFLOWS)}")
-        elif f.name == "clock_mhz":
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
-                raise AcceleratorConfigError(f"clock_mhz: expected a positive number, got {v!r}")
-            v = float(v)
-        elif f.name == "constants":
-            if not isinstance(v, Mapping):
-                raise AcceleratorConfigError("constants: expected a table of name = number")
-            bad = [k for k in v if k not in _CONSTANT_NAMES]
-            if bad:
-                raise AcceleratorConfigError(f"constants: unknown name(s) {bad}; known: {list(_CONSTANT_NAMES)}")
-            try:
-                dataflow_constants(v)
-            except ValueError as e:
-                raise AcceleratorConfigError(f"constants: {e}") from None
-            v = dict(v)
-        else:
-            lo = 0 if f.name.startswith("order_") else 1
-            if isinstance(v, bool) or not isinstance(v, int) or v < lo:
-                raise AcceleratorConfigError(f"{f.name}: expected an integer >= {lo}, got {v!r}")
-        kw[f.name] = v
-    cfg = AcceleratorConfig(**kw)
+    # num_pes and loop_order are derived fields that `describe` writes; they are checked (num_pes)
+    # or ignored (loop_order, recomputed from the order_* genes), never stored.
+    cfg = from_mapping(AcceleratorConfig, raw, AcceleratorConfigError,
+                       ignore=("target", "num_pes", "loop_order", *extra_keys))
     if "num_pes" in raw and raw["num_pes"] != cfg.num_pes:
         raise AcceleratorConfigError(f"num_pes: {raw['num_pes']} != array_rows x array_cols = {cfg.num_pes}")
     return cfg
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
-    """Parse a TOML file with ``tomllib``; unreadable or invalid files raise :class:`AcceleratorConfigError`."""
-    p = Path(path)
-    try:
-        return tomllib.loads(p.read_text())
-    except OSError as e:
-        raise AcceleratorConfigError(f"cannot read {str(p)!r}: {e.strerror or e}") from None
-    except tomllib.TOMLDecodeError as e:
-        raise AcceleratorConfigError(f"{p}: not valid TOML ({e})") from None
+    """Parse a TOML file with ``tomllib``; unreadable, non-UTF-8 or invalid files raise
+    :class:`AcceleratorConfigError` naming the file."""
+    return schema.read_toml(path, AcceleratorConfigError, what="accelerator description")

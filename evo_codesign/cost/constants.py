@@ -17,7 +17,9 @@ from typing import Mapping
 
 import numpy as np
 
-__all__ = ["Constant", "DATAFLOW_CONSTANTS", "DC", "dataflow_constants", "constants_table"]
+from ..schema import Spec, check_value
+
+__all__ = ["Constant", "DATAFLOW_CONSTANTS", "DATAFLOW_OVERRIDES", "DC", "dataflow_constants", "constants_table"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,12 @@ DATAFLOW_CONSTANTS: tuple[Constant, ...] = (
              "word_size = 1 byte"),
 )
 _NAMES = tuple(c.name for c in DATAFLOW_CONSTANTS)
+#: What an override of each constant may be (the ``[constants]`` table of ACC.toml and
+#: :func:`dataflow_constants`): energies, areas and access ratios are finite and >= 0; the
+#: operand width divides byte counts into words, so it must be > 0.
+DATAFLOW_OVERRIDES: dict[str, Spec] = {
+    c.name: Spec(float, finite=True, **({"gt": 0.0} if c.name == "data_bytes" else {"lo": 0.0}), doc=c.unit)
+    for c in DATAFLOW_CONSTANTS}
 
 
 class DC:
@@ -67,12 +75,7 @@ def dataflow_constants(overrides: Mapping[str, float] | None = None) -> np.ndarr
     for k, v in (overrides or {}).items():
         if k not in vals:
             raise KeyError(f"unknown dataflow constant {k!r}; known: {list(_NAMES)}")
-        numeric = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
-        if not numeric or not np.isfinite(v) or v < 0:
-            raise ValueError(f"dataflow constant {k!r} must be finite and >= 0, got {v!r}")
-        if k == "data_bytes" and not v > 0:
-            raise ValueError("dataflow constant 'data_bytes' must be > 0")
-        vals[k] = float(v)
+        vals[k] = check_value(DATAFLOW_OVERRIDES[k], v, f"dataflow constant {k!r}", ValueError)
     return np.array([vals[n] for n in _NAMES], dtype=np.float64)
 
 

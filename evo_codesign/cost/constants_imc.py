@@ -30,7 +30,10 @@ from typing import Mapping
 
 import numpy as np
 
-__all__ = ["ImcConstant", "IMC_CONSTANTS", "IMC_CONSTANT_NAMES", "imc_constants", "constants_table", "CI"]
+from ..schema import Spec, check_value
+
+__all__ = ["ImcConstant", "IMC_CONSTANTS", "IMC_CONSTANT_NAMES", "IMC_OVERRIDES", "imc_constants", "constants_table",
+           "CI"]
 
 _NS = "neurosim/DNN_NeuroSim_V1.3 Inference_pytorch/NeuroSIM/"
 _XP = "Intelligent-Computing-Lab-Yale/XPert XPertSim_Tool/NeuroSIM/Param.cpp"
@@ -148,6 +151,9 @@ IMC_CONSTANTS: dict[str, ImcConstant] = {
 }
 
 IMC_CONSTANT_NAMES: tuple[str, ...] = tuple(IMC_CONSTANTS)
+#: What an override of each constant may be (``[constants]`` of ACC.toml and :func:`imc_constants`):
+#: any finite number, since fitted exponents such as ``sar_col_exp`` are negative.
+IMC_OVERRIDES: dict[str, Spec] = {k: Spec(float, finite=True, doc=c.unit) for k, c in IMC_CONSTANTS.items()}
 
 
 #: Positions of the constants in the array handed to the kernel (``CI.vdd_v`` ...); a named tuple of
@@ -158,16 +164,13 @@ CI = namedtuple("ConstantIndex", IMC_CONSTANT_NAMES)(*range(len(IMC_CONSTANT_NAM
 def imc_constants(overrides: Mapping[str, float] | None = None) -> np.ndarray:
     """The constants as a float64 array in :data:`IMC_CONSTANT_NAMES` order, with overrides applied.
 
-    Raises ``KeyError`` naming unknown keys and ``ValueError`` for non-finite values.
+    Raises ``KeyError`` naming unknown keys and ``ValueError`` for values that are not finite numbers.
     """
     values = np.array([c.value for c in IMC_CONSTANTS.values()], dtype=np.float64)
     for k, v in dict(overrides or {}).items():
         if k not in IMC_CONSTANTS:
             raise KeyError(f"unknown IMC constant {k!r}; known: {list(IMC_CONSTANT_NAMES)}")
-        fv = float(v)
-        if not math.isfinite(fv):
-            raise ValueError(f"IMC constant {k!r} must be finite, got {v!r}")
-        values[IMC_CONSTANT_NAMES.index(k)] = fv
+        values[IMC_CONSTANT_NAMES.index(k)] = check_value(IMC_OVERRIDES[k], v, f"IMC constant {k!r}", ValueError)
     return values
 
 

@@ -75,6 +75,7 @@ from typing import Any, Mapping, Sequence
 import numba as nb
 import numpy as np
 
+from ..dataflows import DEPTHWISE, DIMS, FAMILIES, kernel_table
 from ..space.accelerator import DATAFLOWS, AcceleratorSegment
 from ..workload.layers import LAYER_DTYPE, OP_AVGPOOL, OP_DWCONV, OP_GAP, OP_MAXPOOL, output_size
 from .constants import DC, dataflow_constants
@@ -105,12 +106,34 @@ LAYER_FIELDS = ("compute_cycles", "latency_cycles", "macs", "work", "utilization
 # constant indices as plain ints (Numba cannot read class attributes)
 _C_EMAC, _C_EADD, _C_L1, _C_L2, _C_EDRAM, _C_PEAREA, _C_SRAM, _C_DB = (
     DC.e_mac_pj, DC.e_add_pj, DC.l1_ratio, DC.l2_ratio, DC.e_dram, DC.pe_area, DC.sram_area, DC.data_bytes)
-# dataflow codes (index in DATAFLOWS)
-_NVDLA, _SHIDIANNAO, _EYERISS, _OS, _SYS_WS, _SYS_OS, _SYS_IS = range(7)
-assert DATAFLOWS == ("nvdla", "shidiannao", "eyeriss_rs", "output_stationary", "systolic_ws", "systolic_os",
-                     "systolic_is")
+# codes of the dataflow table (evo_codesign/dataflows.py) as plain ints for Numba
+_FAM_TWO_AXIS, _FAM_SYSTOLIC, _FAM_RS = FAMILIES["two_axis"], FAMILIES["systolic"], FAMILIES["row_stationary"]
+_DIM_K, _DIM_C, _DIM_Y, _DIM_X, _DIM_CRS, _DIM_YX = (DIMS[k] for k in ("K", "C", "Y", "X", "CRS", "YX"))
+_DW_SERIAL = DEPTHWISE["channel_serial"]
+#: the dataflow table the kernel reads, one row per dataflow in genome order
+DATAFLOW_TABLE = kernel_table()
 # tensors a loop dimension is relevant to: bit 1 weights, 2 inputs, 4 outputs
 _W, _I, _O = 1, 2, 4
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _axis(dim: int, chw: bool, serial: bool, tK: float, tC: float, tQ: float, tP: float, K: float, Dc: float,
+          Q: float, P: float, R: float, S: float, chw_rel: int) -> tuple[float, int, float]:
+    """One loop dimension on an array axis: (its tile, the tensors it is relevant to, its full
+    extent). A channel-serial dataflow runs channel-wise layers one channel at a time (K = 1)."""
+    if dim == _DIM_K:
+        if chw and serial:
+            return 1.0, _W | _O, 1.0
+        return tK, _W | _O | chw_rel, K
+    if dim == _DIM_C:
+        return tC, _W | _I, Dc
+    if dim == _DIM_Y:
+        return tQ, _I | _O, Q
+    if dim == _DIM_X:
+        return tP, _I | _O, P
+    if dim == _DIM_CRS:
+        return tC * R * S, _W | _I, Dc * R * S
+    return tQ * tP, _I | _O, Q * P
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
@@ -156,9 +179,11 @@ def _before(vi: float, i: int, vj: float, j: int) -> bool:
 
 
 @nb.njit(cache=True, nogil=True)
-def _layer(d: np.ndarray, L: np.ndarray, c: np.ndarray, out: np.ndarray) -> None:
-    """Cost of one instance of layer ``L`` on design ``d``; fills ``out`` (:data:`LAYER_FIELDS`)."""
-    df = int(d[_D_DF])
+def _layer(d: np.ndarray, L: np.ndarray, c: np.ndarray, table: np.ndarray, out: np.ndarray) -> None:
+    """Cost of one instance of layer ``L`` on design ``d``; fills ``out`` (:data:`LAYER_FIELDS`).
+    ``table``: :func:`evo_codesign.dataflows.kernel_table` (the dataflow's row is ``d``'s code)."""
+    row = table[int(d[_D_DF])]
+    fam, row_dim, col_dim, time_dim, fill_rows, dw_mode = row[0], row[1], row[2], row[3], float(row[4]), row[5]
     rows, cols = d[_D_ROWS], d[_D_COLS]
     db = c[_C_DB]
     op = L[_L_OP]
@@ -218,7 +243,7 @@ def _layer(d: np.ndarray, L: np.ndarray, c: np.ndarray, out: np.ndarray) -> None
     # spatial mapping: compute cycles, NoC delivery factors (folds of dims a tensor does not depend
     # on) and each PE's share of the tiles (L1 need)
     chw_rel = _I if chw else 0
-    if df == _EYERISS:
+    if fam == _FAM_RS:
         # R-row sets stacked over rows (one output channel each), output rows over columns
         if R <= rows:
             copies = max(1.0, min(np.floor(rows / R), tK))
@@ -236,33 +261,14 @@ def _layer(d: np.ndarray, L: np.ndarray, c: np.ndarray, out: np.ndarray) -> None
         pI = r_used * c_used
         pO = copies * c_used
     else:
-        if df == _NVDLA:
-            sr, rr, sc, rc = tK, _W | _O | chw_rel, tC, _W | _I
-            Fr, Fc = K, Dc
-        elif df == _SHIDIANNAO:
-            sr, rr, sc, rc = tQ, _I | _O, tP, _I | _O
-            Fr, Fc = Q, P
-        elif df == _OS:
-            sr, rr, sc, rc = tQ, _I | _O, tK, _W | _O | chw_rel
-            Fr, Fc = Q, K
-        elif df == _SYS_WS:
-            sr, rr, sc, rc = tC * R * S, _W | _I, (1.0 if chw else tK), _W | _O
-            Fr, Fc = Dc * R * S, (1.0 if chw else K)
-        elif df == _SYS_OS:
-            sr, rr, sc, rc = tQ * tP, _I | _O, (1.0 if chw else tK), _W | _O
-            Fr, Fc = Q * P, (1.0 if chw else K)
-        else:  # systolic_is
-            sr, rr, sc, rc = tC * R * S, _W | _I, tQ * tP, _I | _O
-            Fr, Fc = Dc * R * S, Q * P
-        if df >= _SYS_WS:
+        serial = dw_mode == _DW_SERIAL
+        sr, rr, Fr = _axis(row_dim, chw, serial, tK, tC, tQ, tP, K, Dc, Q, P, R, S, chw_rel)
+        sc, rc, Fc = _axis(col_dim, chw, serial, tK, tC, tQ, tP, K, Dc, Q, P, R, S, chw_rel)
+        if fam == _FAM_SYSTOLIC:
             # SCALE-Sim 3.0.0: each fold pays the whole array's fill and drain
-            if df == _SYS_WS:
-                T, fill = Q * P, 2.0 * rows
-            elif df == _SYS_OS:
-                T, fill = Dc * R * S, rows
-            else:
-                T, fill = (1.0 if chw else K), 2.0 * rows
-            seq = K if chw else 1.0  # channel-wise layers: one GEMM per channel
+            _, _, T = _axis(time_dim, chw, serial, tK, tC, tQ, tP, K, Dc, Q, P, R, S, chw_rel)
+            fill = fill_rows * rows
+            seq = K if (chw and serial) else 1.0  # channel-serial layers: one GEMM per channel
             compute = _cdiv(Fr, rows) * _cdiv(Fc, cols) * (fill + cols + T - 2.0) * seq
         else:
             compute = _cdiv(Fr, min(rows, sr)) * _cdiv(Fc, min(cols, sc)) * (work / (Fr * Fc))
@@ -316,16 +322,18 @@ def _layer(d: np.ndarray, L: np.ndarray, c: np.ndarray, out: np.ndarray) -> None
 
 
 @nb.njit(cache=True, nogil=True)
-def dataflow_kernel(designs: np.ndarray, layers: np.ndarray, consts: np.ndarray, out: np.ndarray) -> None:
+def dataflow_kernel(designs: np.ndarray, layers: np.ndarray, consts: np.ndarray, table: np.ndarray,
+                    out: np.ndarray) -> None:
     """Fill ``out`` (n_designs, n_layers, len(LAYER_FIELDS)) for every (design, layer) pair.
 
     ``designs``: float64 (n_designs, 15) in :data:`DESIGN_COLUMNS` order (``l2_bytes`` in bytes);
     ``layers``: int64 (n_layers, 13) in :data:`LAYER_COLUMNS` order; ``consts``: the vector of
-    :func:`~evo_codesign.cost.constants.dataflow_constants`. ``nogil``: threads may share a batch.
+    :func:`~evo_codesign.cost.constants.dataflow_constants`; ``table``: :data:`DATAFLOW_TABLE`.
+    ``nogil``: threads may share a batch.
     """
     for i in range(designs.shape[0]):
         for j in range(layers.shape[0]):
-            _layer(designs[i], layers[j], consts, out[i, j])
+            _layer(designs[i], layers[j], consts, table, out[i, j])
 
 
 def layer_array(L: np.ndarray) -> np.ndarray:
@@ -436,7 +444,7 @@ def dataflow_cost(designs: np.ndarray, layers: np.ndarray, counts: np.ndarray | 
     cnt = np.broadcast_to(cnt, (len(D), len(La)))
     c = constants if isinstance(constants, np.ndarray) else dataflow_constants(constants)
     out = np.empty((len(D), len(La), len(LAYER_FIELDS)))
-    dataflow_kernel(D, La, np.ascontiguousarray(c, dtype=np.float64), out)
+    dataflow_kernel(D, La, np.ascontiguousarray(c, dtype=np.float64), DATAFLOW_TABLE, out)
     lat = np.einsum("dl,dl->d", cnt, out[:, :, _O_LAT])
     comp = np.einsum("dl,dl->d", cnt, out[:, :, _O_COMP])
     energy = np.einsum("dl,dl->d", cnt, out[:, :, _O_E])

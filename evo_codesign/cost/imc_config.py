@@ -21,17 +21,18 @@ and what is allowed. With ``target = "hybrid"`` the PE-array keys are not ours: 
 
 from __future__ import annotations
 
-import math
-import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from ..errors import EvoCodesignError
+from ..schema import Spec, check_value, from_mapping, opt, read_toml, table
 from ..space.accelerator import AcceleratorSegment
+from ..space.imc import ADC_TYPES
 from ..workload.layers import LAYER_DTYPE
-from .constants_imc import IMC_CONSTANT_NAMES
+from .constants_imc import IMC_OVERRIDES
 from .crossbar import KNOBS, TOTAL_FIELDS, LAYER_FIELDS, crossbar_cost, design_array
 
 __all__ = ["ImcConfigError", "ImcConfig", "IMC_KEYS", "load_imc_config", "imc_config_from_dict",
@@ -52,10 +53,17 @@ IMC_KEYS = ("target",) + tuple(_INT_KEYS) + ("adc_type", "constants")
 JSON_FIELDS = ("name", "latency_cycles", "latency_ns", "compute_cycles", "energy_pj", "macs", "adc_energy_pj", "area_um2", "edap",
                "tops_per_w", "tops_per_mm2")
 _DATAFLOW_KEYS = tuple(AcceleratorSegment().gene_names) + ("num_pes", "loop_order")
+# Checked before the other keys: which keys are allowed depends on the target.
+_TARGET = Spec(str, choices=TARGETS, doc="imc: crossbars only; hybrid: crossbars and a PE array")
 
 
-class ImcConfigError(ValueError):
+class ImcConfigError(EvoCodesignError):
     """A bad IMC accelerator description; the message names the key."""
+
+
+def _knob(key: str, doc: str, **spec: Any) -> Any:
+    default, lo, hi = _INT_KEYS[key]
+    return opt(default, lo=lo, hi=hi, doc=doc, **spec)
 
 
 @dataclass(frozen=True)
@@ -63,15 +71,16 @@ class ImcConfig:
     """IMC crossbar design (defaults: XPert's NeuroSim Param.cpp). ``input_bits`` is an int or a
     tuple with one value per precision group."""
 
-    target: str = "imc"
-    crossbar_size: int = 128
-    cell_bits: int = 1
-    weight_bits: int = 8
-    adc_type: str = "flash"
-    adc_bits: int = 6
-    column_sharing: int = 8
-    input_bits: int | tuple[int, ...] = 8
-    constants: Mapping[str, float] = field(default_factory=dict)
+    target: str = opt("imc", choices=TARGETS, doc=_TARGET.doc)
+    crossbar_size: int = _knob("crossbar_size", "rows = columns per crossbar")
+    cell_bits: int = _knob("cell_bits", "bits stored per device")
+    weight_bits: int = _knob("weight_bits", "bits per weight")
+    adc_type: str = opt("flash", choices=ADC_TYPES, doc="sar | flash (multilevel sense amplifier)")
+    adc_bits: int = _knob("adc_bits", "ADC bits; 2**adc_bits levels")
+    column_sharing: int = _knob("column_sharing", "columns multiplexed onto one ADC")
+    input_bits: int | tuple[int, ...] = _knob("input_bits", "activation bits: one value, or one per precision group",
+                                              min_len=1)
+    constants: Mapping[str, float] = table(IMC_OVERRIDES, doc="overrides of evo_codesign.cost.constants_imc")
 
     def design(self) -> dict[str, Any]:
         """Knobs as a decoded-IMC dict for :func:`~evo_codesign.cost.crossbar.design_array`."""
@@ -81,67 +90,23 @@ class ImcConfig:
         return d
 
 
-def _int(key: str, v: Any) -> int:
-    _, lo, hi = _INT_KEYS[key]
-    if isinstance(v, bool) or not isinstance(v, int):
-        raise ImcConfigError(f"{key}: expected an integer in {lo}..{hi}, got {v!r}")
-    if not lo <= v <= hi:
-        raise ImcConfigError(f"{key}: {v} out of range {lo}..{hi}")
-    return v
-
-
 def imc_config_from_dict(raw: Mapping[str, Any], *, extra_keys: Iterable[str] | None = None) -> ImcConfig:
     """Validate a parsed ``ACC.toml``. ``extra_keys``: other keys allowed (and ignored) for hybrid
     designs; default: the dataflow genome's gene names."""
     if not isinstance(raw, Mapping):
         raise ImcConfigError(f"expected a table of keys, got {type(raw).__name__}")
-    target = raw.get("target", "imc")
-    if target not in TARGETS:
-        raise ImcConfigError(f"target: {target!r} is not one of {list(TARGETS)}")
-    allowed = set(IMC_KEYS)
-    if target == "hybrid":
-        allowed |= set(_DATAFLOW_KEYS if extra_keys is None else extra_keys)
-    unknown = [k for k in raw if k not in allowed]
-    if unknown:
-        raise ImcConfigError(f"unknown key(s) {unknown} for target {target!r}; allowed: {sorted(allowed)}")
-    kw: dict[str, Any] = {"target": target}
-    for k, (default, _, _) in _INT_KEYS.items():
-        if k == "input_bits":
-            continue
-        kw[k] = _int(k, raw.get(k, default))
-    ib = raw.get("input_bits", _INT_KEYS["input_bits"][0])
-    if isinstance(ib, (list, tuple)):
-        if not ib:
-            raise ImcConfigError("input_bits: an empty list; give one value per precision group")
-        kw["input_bits"] = tuple(_int("input_bits", v) for v in ib)
-    else:
-        kw["input_bits"] = _int("input_bits", ib)
-    adc_type = raw.get("adc_type", "flash")
-    if adc_type not in ("sar", "flash"):
-        raise ImcConfigError(f"adc_type: {adc_type!r} is not one of ['sar', 'flash']")
-    kw["adc_type"] = adc_type
-    if kw["column_sharing"] > kw["crossbar_size"]:
-        raise ImcConfigError(f"column_sharing: {kw['column_sharing']} exceeds crossbar_size {kw['crossbar_size']}")
-    consts = raw.get("constants", {})
-    if not isinstance(consts, Mapping):
-        raise ImcConfigError("constants: expected a table of name = number")
-    bad = [k for k in consts if k not in IMC_CONSTANT_NAMES]
-    if bad:
-        raise ImcConfigError(f"constants: unknown name(s) {bad}; known: {list(IMC_CONSTANT_NAMES)}")
-    for k, v in consts.items():
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            raise ImcConfigError(f"constants.{k}: expected a finite number, got {v!r}")
-    kw["constants"] = dict(consts)
-    return ImcConfig(**kw)
+    target = check_value(_TARGET, raw.get("target", "imc"), "target", ImcConfigError)
+    others = () if target != "hybrid" else tuple(_DATAFLOW_KEYS if extra_keys is None else extra_keys)
+    cfg = from_mapping(ImcConfig, raw, ImcConfigError, ignore=others)
+    if cfg.column_sharing > cfg.crossbar_size:
+        raise ImcConfigError(f"column_sharing: {cfg.column_sharing} exceeds crossbar_size {cfg.crossbar_size}")
+    return cfg
 
 
 def load_imc_config(path: str | Path, *, extra_keys: Iterable[str] | None = None) -> ImcConfig:
     """Read and validate the IMC fields of an ``ACC.toml``."""
     p = Path(path)
-    try:
-        raw = tomllib.loads(p.read_text())
-    except tomllib.TOMLDecodeError as e:
-        raise ImcConfigError(f"{p}: not valid TOML ({e})") from None
+    raw = read_toml(p, ImcConfigError, what="accelerator description")
     try:
         return imc_config_from_dict(raw, extra_keys=extra_keys)
     except ImcConfigError as e:

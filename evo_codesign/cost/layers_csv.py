@@ -14,6 +14,7 @@ from pathlib import Path
 
 
 
+from ..errors import EvoCodesignError
 from ..workload.layers import OP_CONV, OP_DWCONV, OP_LINEAR, OP_NAMES, LayerBuilder, Network
 
 __all__ = ["read_layers_csv", "LayersCsvError"]
@@ -22,7 +23,7 @@ REQUIRED = ("name", "K", "C", "R", "S", "Y", "X", "stride")
 OPTIONAL = {"pad": 0, "groups": 1, "dilation": 1, "group": 0}
 
 
-class LayersCsvError(ValueError):
+class LayersCsvError(EvoCodesignError):
     """A bad layers file; the message names the row and column."""
 
 

@@ -17,6 +17,7 @@ import itertools
 import math
 from typing import Mapping
 
+from ..dataflows import by_name
 from ..workload.layers import OP_AVGPOOL, OP_DWCONV, OP_GAP, OP_MAXPOOL
 
 __all__ = ["reference_layer_cost", "loop_order", "tile_fetches", "simulate_tile_fetches"]
@@ -100,7 +101,9 @@ def reference_layer_cost(design: Mapping[str, float | str], layer: Mapping[str, 
             + (n["O"] - first_visits) * tiles["O"]
 
     # spatial mapping: per-axis (tiled extent, tensors that depend on it, full extent)
-    if dataflow == "eyeriss_rs":
+    row = by_name(dataflow)
+    serial = channelwise and row.depthwise == "channel_serial"
+    if row.family == "row_stationary":
         if R <= rows:
             copies, r_used = max(1.0, min(math.floor(rows / R), tile["K"])), R
         else:
@@ -118,25 +121,22 @@ def reference_layer_cost(design: Mapping[str, float | str], layer: Mapping[str, 
         share = {"W": r_used * copies, "I": r_used * c_used, "O": copies * c_used}
     else:
         kw_rel = {"W", "O"} | ({"I"} if channelwise else set())
-        spatial = {
-            "nvdla": ((tile["K"], kw_rel, K), (tile["C"], {"W", "I"}, c_per_k)),
-            "shidiannao": ((tile["Y"], {"I", "O"}, Q), (tile["X"], {"I", "O"}, P)),
-            "output_stationary": ((tile["Y"], {"I", "O"}, Q), (tile["K"], kw_rel, K)),
-            "systolic_ws": ((tile["C"] * R * S, {"W", "I"}, c_per_k * R * S),
-                            (1.0 if channelwise else tile["K"], {"W", "O"}, 1.0 if channelwise else K)),
-            "systolic_os": ((tile["Y"] * tile["X"], {"I", "O"}, Q * P),
-                            (1.0 if channelwise else tile["K"], {"W", "O"}, 1.0 if channelwise else K)),
-            "systolic_is": ((tile["C"] * R * S, {"W", "I"}, c_per_k * R * S),
-                            (tile["Y"] * tile["X"], {"I", "O"}, Q * P)),
-        }[dataflow]
-        (t_r, rel_r, full_r), (t_c, rel_c, full_c) = spatial
-        if dataflow.startswith("systolic"):
-            T = {"systolic_ws": Q * P, "systolic_os": c_per_k * R * S,
-                 "systolic_is": 1.0 if channelwise else K}[dataflow]
+        # (tiled extent, tensors that depend on it, full extent) of each dimension an axis can hold
+        axis = {
+            "K": (1.0, {"W", "O"}, 1.0) if serial else (tile["K"], kw_rel, K),
+            "C": (tile["C"], {"W", "I"}, c_per_k),
+            "Y": (tile["Y"], {"I", "O"}, Q),
+            "X": (tile["X"], {"I", "O"}, P),
+            "CRS": (tile["C"] * R * S, {"W", "I"}, c_per_k * R * S),
+            "YX": (tile["Y"] * tile["X"], {"I", "O"}, Q * P),
+        }
+        (t_r, rel_r, full_r), (t_c, rel_c, full_c) = axis[row.rows], axis[row.cols]
+        if row.family == "systolic":
+            T = axis[row.time][2]
             # SCALE-Sim 3.0.0: every fold runs through the whole array (stationary preload except os)
-            per_fold = (rows if dataflow == "systolic_os" else 2 * rows) + cols + T - 2
+            per_fold = row.fill_rows * rows + cols + T - 2
             compute = 0.0
-            for _ in range(int(K) if channelwise else 1):
+            for _ in range(int(K) if serial else 1):
                 for _ in _fold_sizes(full_r, rows):
                     for _ in _fold_sizes(full_c, cols):
                         compute += per_fold

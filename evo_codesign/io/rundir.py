@@ -26,6 +26,8 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from ..errors import ExistingRunError, MissingFileError
+
 __all__ = ["RunDir", "EvaluationRow", "atomic_write_bytes", "package_versions", "git_revision"]
 
 _PACKAGES = ("evo-codesign", "numpy", "numba", "pymoo", "moocore", "joblib", "pandas")
@@ -92,7 +94,7 @@ class RunDir:
     def create(cls, path: str | Path, run_info: dict[str, Any], *, exist_ok: bool = False) -> "RunDir":
         p = Path(path)
         if (p / "run.json").exists() and not exist_ok:
-            raise FileExistsError(f"{p} already holds a run (run.json); use `evo-codesign resume {p}` or another --out")
+            raise ExistingRunError(f"{p} already holds a run (run.json); use `evo-codesign resume {p}` or another --out")
         p.mkdir(parents=True, exist_ok=True)
         info = dict(run_info)
         info.setdefault("versions", package_versions())
@@ -106,7 +108,7 @@ class RunDir:
     def open(cls, path: str | Path) -> "RunDir":
         p = Path(path)
         if not (p / "run.json").exists():
-            raise FileNotFoundError(f"{p} is not a run directory (no run.json)")
+            raise MissingFileError(f"{p} is not a run directory (no run.json)")
         rd = cls(p)
         rd._connect()
         return rd
@@ -180,7 +182,7 @@ class RunDir:
     def load_checkpoint(self) -> Any:
         p = self.path / "checkpoint.pkl"
         if not p.exists():
-            raise FileNotFoundError(f"{self.path} has no checkpoint.pkl (the run stopped before its first checkpoint)")
+            raise MissingFileError(f"{self.path} has no checkpoint.pkl (the run stopped before its first checkpoint)")
         with open(p, "rb") as f:
             return pickle.load(f)
 

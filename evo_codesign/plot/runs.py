@@ -9,7 +9,8 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ..config import OBJECTIVES
+from ..errors import MissingFileError, UsageError
+from ..objectives import get as get_objective
 from ..io.history import evaluation_log, feasible_minimisation_F, hv_curve
 from ..metrics import Bounds
 from .figures import plot_design, plot_fronts, plot_hv_curves
@@ -18,7 +19,8 @@ __all__ = ["plot_runs", "objective_label"]
 
 
 def objective_label(o: str) -> str:
-    sense, unit, label = OBJECTIVES[o]
+    obj = get_objective(o)
+    unit, label = obj.unit, obj.label
     return f"{label} ({unit})" + (" [proxy]" if o == "capacity_proxy" else "")
 
 
@@ -37,11 +39,11 @@ def plot_runs(run_dirs: Sequence[str | Path], out: str | Path, *, design: int = 
         infos.append(info)
         front_csv = Path(rd) / "front.csv"
         if not front_csv.exists():
-            raise FileNotFoundError(f"{rd} has no front.csv yet")
+            raise MissingFileError(f"{rd} has no front.csv yet")
         fronts[f"{info.get('strategy', 'run')} seed {info['seed']} ({Path(rd).name})"] = pd.read_csv(front_csv)
     objectives = infos[0]["objectives"]
     if any(i["objectives"] != objectives for i in infos):
-        raise ValueError("runs to compare must have the same objectives, got "
+        raise UsageError("runs to compare must have the same objectives, got "
                          + "; ".join(f"{r}: {i['objectives']}" for r, i in zip(run_dirs, infos)))
     paths = plot_fronts(fronts, {f"f_{o}": objective_label(o) for o in objectives}, out / "fronts",
                         title="Pareto fronts")
@@ -56,7 +58,7 @@ def plot_runs(run_dirs: Sequence[str | Path], out: str | Path, *, design: int = 
     first = next(iter(fronts.values()))
     if len(first):
         if not 0 <= design < len(first):
-            raise ValueError(f"--design {design} out of range: the first run's front has {len(first)} designs")
+            raise UsageError(f"--design {design} out of range: the first run's front has {len(first)} designs")
         row = first.iloc[design]
         decoded: dict = {}
         for col, v in row.items():

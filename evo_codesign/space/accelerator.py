@@ -18,20 +18,13 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from ..dataflows import DATAFLOWS as _DATAFLOW_TABLE
 from .base import Gene, GenomeError, Segment
 
 __all__ = ["DATAFLOWS", "DATAFLOW_DOC", "LOOP_DIMS", "AcceleratorSegment", "loop_order"]
 
-#: Dataflow names (genome choices) and what each means.
-DATAFLOW_DOC = {
-    "nvdla": "NVDLA-like weight stationary: K across PE rows, C across columns (MAESTRO KC-P)",
-    "shidiannao": "ShiDianNao-like: output columns X spatial, weights broadcast (MAESTRO X-P)",
-    "eyeriss_rs": "Eyeriss row stationary: filter rows R x output rows Y on the array (MAESTRO YR-P)",
-    "output_stationary": "output stationary, Y x K parallel (MAESTRO YK-P)",
-    "systolic_ws": "systolic array, weight stationary (SCALE-Sim ws)",
-    "systolic_os": "systolic array, output stationary (SCALE-Sim os)",
-    "systolic_is": "systolic array, input stationary (SCALE-Sim is)",
-}
+#: Dataflow names (genome choices) and what each means, from the one dataflow table.
+DATAFLOW_DOC = {d.name: d.doc for d in _DATAFLOW_TABLE}
 DATAFLOWS: tuple[str, ...] = tuple(DATAFLOW_DOC)
 LOOP_DIMS = ("K", "C", "R", "S", "Y", "X")
 _IMPORTANCE_LEVELS = tuple(range(6))

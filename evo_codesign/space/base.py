@@ -13,10 +13,12 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from ..errors import EvoCodesignError
+
 __all__ = ["Gene", "Segment", "GenomeError", "as_genome_batch"]
 
 
-class GenomeError(ValueError):
+class GenomeError(EvoCodesignError):
     """A genome or a decoded design is not in the space. The message names segment and position."""
 
 

@@ -17,9 +17,11 @@ from .base import GenomeError, Segment, as_genome_batch
 from .cell import CellSegment
 from .imc import ImcSegment
 
-__all__ = ["JointSpace", "make_space", "NEURAL_SPACES", "HARDWARE_TARGETS", "NB301_STAGES"]
+__all__ = ["JointSpace", "make_space", "NEURAL_SPACES", "HARDWARE_TARGETS", "NB301_STAGES", "HARDWARE",
+           "register_hardware", "unregister_hardware", "register_segment", "hardware_targets"]
 
 NEURAL_SPACES = ("cell", "backbone")
+#: The built-in hardware targets (their backends: :mod:`evo_codesign.backends`).
 HARDWARE_TARGETS = ("dataflow", "imc", "hybrid")
 #: Precision groups of the NB301 network: its three resolutions (32, 16 and 8 pixels on CIFAR).
 NB301_STAGES = ("stage0", "stage1", "stage2")
@@ -144,6 +146,46 @@ class JointSpace:
         return float(np.prod([s.size() for s in self.segments]))
 
 
+def _imc_segment(neural: str | None, imc_per_group: Sequence[str]) -> Segment:
+    # precision groups: the NB301 stages for cells, the 13 convolutions for the backbone
+    groups = conv_names() if neural == "backbone" else NB301_STAGES
+    return ImcSegment(groups, per_group=imc_per_group)
+
+
+#: hardware target -> the genome segments it adds, in genome order. Hardware backends register
+#: theirs (:func:`evo_codesign.backends.register`); the space knows only segment names.
+HARDWARE: dict[str, tuple[str, ...]] = {"dataflow": ("accelerator",), "imc": ("imc",),
+                                        "hybrid": ("accelerator", "imc")}
+#: segment name -> builder ``(neural, imc_per_group) -> Segment``.
+SEGMENT_BUILDERS: dict[str, Any] = {"accelerator": lambda neural, per_group: AcceleratorSegment(),
+                                    "imc": _imc_segment}
+
+
+def register_hardware(name: str, segments: Sequence[str], *, replace: bool = False) -> None:
+    """Declare hardware target ``name`` as the genome segments ``segments`` (each built by a
+    registered segment builder, see :func:`register_segment`)."""
+    unknown = [s for s in segments if s not in SEGMENT_BUILDERS]
+    if unknown:
+        raise ValueError(f"hardware {name!r}: no segment builder for {unknown}; register_segment() first")
+    if name in HARDWARE and not replace and tuple(HARDWARE[name]) != tuple(segments):
+        raise ValueError(f"hardware target {name!r} is already declared as {HARDWARE[name]}")
+    HARDWARE[name] = tuple(segments)
+
+
+def unregister_hardware(name: str) -> None:
+    if name not in HARDWARE_TARGETS:
+        HARDWARE.pop(name, None)
+
+
+def register_segment(name: str, builder: Any) -> None:
+    """A new kind of hardware segment: ``builder(neural, imc_per_group) -> Segment``."""
+    SEGMENT_BUILDERS[name] = builder
+
+
+def hardware_targets() -> list[str]:
+    return list(HARDWARE)
+
+
 def make_space(neural: str | None = "cell", hardware: str | None = "hybrid", *,
                imc_per_group: Sequence[str] = ("input_bits",)) -> JointSpace:
     """The product's standard spaces.
@@ -154,16 +196,13 @@ def make_space(neural: str | None = "cell", hardware: str | None = "hybrid", *,
     """
     if neural not in NEURAL_SPACES + (None,):
         raise ValueError(f"unknown neural space {neural!r}; allowed: {list(NEURAL_SPACES)} or None")
-    if hardware not in HARDWARE_TARGETS + (None,):
-        raise ValueError(f"unknown hardware target {hardware!r}; allowed: {list(HARDWARE_TARGETS)} or None")
+    if hardware is not None and hardware not in HARDWARE:
+        raise ValueError(f"unknown hardware target {hardware!r}; allowed: {hardware_targets()} or None")
     segs: list[Segment] = []
     if neural == "cell":
         segs.append(CellSegment())
     elif neural == "backbone":
         segs.append(BackboneSegment())
-    if hardware in ("dataflow", "hybrid"):
-        segs.append(AcceleratorSegment())
-    if hardware in ("imc", "hybrid"):
-        groups = conv_names() if neural == "backbone" else NB301_STAGES
-        segs.append(ImcSegment(groups, per_group=imc_per_group))
+    for name in HARDWARE.get(hardware, ()) if hardware is not None else ():
+        segs.append(SEGMENT_BUILDERS[name](neural, tuple(imc_per_group)))
     return JointSpace(segs)

@@ -21,15 +21,19 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from ..config import Config
+from ..dataflows import NAMES as DATAFLOW_NAMES
 from ..evaluate import build_evaluator
+from ..errors import UsageError
 from ..metrics import nondominated
-from ..search import space_for
+from ..protocols import feasible_mask
+from ..runner import BatchPolicy, evaluate_batches
+from .api import space_for
 from ..space.cell import canonicalize
 from .embedding import Embedding
 
 __all__ = ["DEFAULT_GRIDS", "reference_space", "exact_front", "ExactFront", "exact_reference"]
 
-_DATAFLOWS = ["nvdla", "shidiannao", "eyeriss_rs", "output_stationary", "systolic_ws", "systolic_os", "systolic_is"]
+_DATAFLOWS = list(DATAFLOW_NAMES)
 
 #: Default hardware grids per target: gene (joint name) -> values. 4,032 PE-array designs; 432
 #: crossbar designs. Ranges span the small arrays where rankings change and the large ones.
@@ -65,14 +69,14 @@ def reference_space(cfg: Config, *, n_cells: int = 1000, grid: Mapping[str, Sequ
     needs an explicit grid). Cells are sampled with ``numpy.random.default_rng(seed)``."""
     base = space_for(cfg)
     if "cell" not in base:
-        raise ValueError("reference_space needs the cell space (space.neural = 'cell')")
+        raise UsageError("reference_space needs the cell space (space.neural = 'cell')")
     if grid is None:
         if cfg.space.hardware not in DEFAULT_GRIDS:
-            raise ValueError(f"no default grid for hardware {cfg.space.hardware!r}; pass grid= "
+            raise UsageError(f"no default grid for hardware {cfg.space.hardware!r}; pass grid= "
                              f"(defaults exist for {list(DEFAULT_GRIDS)})")
         grid = DEFAULT_GRIDS[cfg.space.hardware]
     if n_cells < 1:
-        raise ValueError(f"n_cells must be at least 1, got {n_cells}")
+        raise UsageError(f"n_cells must be at least 1, got {n_cells}")
     rng = np.random.default_rng(seed)
     cells = np.zeros((0, base["cell"].n_var), dtype=np.int64)
     while len(cells) < n_cells:  # distinct networks: canonical form, duplicates drawn again
@@ -103,45 +107,42 @@ class ExactFront:
 def exact_front(cfg: Config, embedding: Embedding, *, evaluator: Any = None, chunk: int = 100_000,
                 n_jobs: int = 1, on_chunk: Callable[[int, int], None] | None = None) -> ExactFront:
     """Evaluate every design of ``embedding`` (in chunks of ``chunk``, ``n_jobs`` chunks at a time
-    in threads: the cost kernels release the GIL) and keep the feasible non-dominated ones. The
-    result does not depend on ``chunk`` or ``n_jobs``. ``on_chunk(done, total)`` reports progress."""
-    from joblib import Parallel, delayed
-
-    from ..runner import effective_n_jobs
+    in threads through :func:`~evo_codesign.runner.evaluate_batches`: the cost kernels release the
+    GIL) and keep the feasible non-dominated ones. The result does not depend on ``chunk`` or
+    ``n_jobs``. ``on_chunk(done, total)`` reports progress after each chunk."""
+    import threading
 
     t0 = time.perf_counter()
     ev = evaluator if evaluator is not None else build_evaluator(cfg, embedding.base)
     total = embedding.size()
     if total > 50_000_000:
-        raise ValueError(f"exact_front: {total:,} designs is too many to enumerate (limit 50,000,000)")
+        raise UsageError(f"exact_front: {total:,} designs is too many to enumerate (limit 50,000,000)")
+    done, lock = [0], threading.Lock()
 
-    def chunk_front(a: int) -> tuple[np.ndarray, np.ndarray, int]:
+    def chunk_front(idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The feasible non-dominated designs of one chunk (a design dominated inside its chunk is
-        dominated overall)."""
-        Xp = embedding.genomes(a, a + chunk)
+        dominated overall) and its feasible count."""
+        Xp = embedding.genomes(int(idx[0]), int(idx[-1]) + 1)
         batch = ev(embedding.expand(Xp))
-        ok = (batch.G <= 0).all(axis=1) if batch.G.shape[1] else np.ones(len(Xp), dtype=bool)
+        ok = feasible_mask(batch.G)
         X, F = Xp[ok], batch.F[ok]
         nd = nondominated(F) if len(F) else np.zeros(0, dtype=bool)
-        return X[nd], F[nd], int(ok.sum())
-
-    workers = effective_n_jobs(n_jobs)
-    starts = list(range(0, total, chunk))
-    X_keep = np.zeros((0, embedding.space.n_var), dtype=np.int64)
-    F_keep = np.zeros((0, len(ev.objective_names)))
-    n_feasible = 0
-    for g in range(0, len(starts), workers):
-        group = starts[g:g + workers]
-        parts = ([chunk_front(a) for a in group] if workers == 1 else
-                 Parallel(n_jobs=workers, prefer="threads")(delayed(chunk_front)(a) for a in group))
-        X_all = np.concatenate([X_keep, *[p[0] for p in parts]])
-        F_all = np.concatenate([F_keep, *[p[1] for p in parts]])
-        n_feasible += sum(p[2] for p in parts)
-        if len(F_all):
-            nd = nondominated(F_all)
-            X_keep, F_keep = X_all[nd], F_all[nd]
         if on_chunk is not None:
-            on_chunk(min(group[-1] + chunk, total), total)
+            with lock:
+                done[0] += len(idx)
+                on_chunk(done[0], total)
+        return X[nd], F[nd], np.array([int(ok.sum())])
+
+    def merge(parts: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray, int]:
+        X_all = np.concatenate([np.zeros((0, embedding.space.n_var), dtype=np.int64), *[p[0] for p in parts]])
+        F_all = np.concatenate([np.zeros((0, len(ev.objective_names))), *[p[1] for p in parts]])
+        nd = nondominated(F_all) if len(F_all) else np.zeros(0, dtype=bool)
+        return X_all[nd], F_all[nd], int(sum(int(p[2][0]) for p in parts))
+
+    policy = BatchPolicy(n_jobs=n_jobs, min_parallel=0, chunk=chunk, prefer="threads")
+    idx = np.arange(total, dtype=np.int64)
+    X_keep, F_keep, n_feasible = evaluate_batches(chunk_front, idx, policy, combine=merge) if total > chunk \
+        else merge([chunk_front(idx)])
     # one representative per objective vector (equal-cost designs do not add hypervolume), in a fixed order
     F_keep, first = np.unique(F_keep, axis=0, return_index=True)
     X_keep = X_keep[first]

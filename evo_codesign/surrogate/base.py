@@ -19,6 +19,7 @@ from typing import Any, Callable, Protocol, runtime_checkable
 
 import numpy as np
 
+from ..errors import MissingDependencyError, MissingFileError, UsageError
 from ..space.base import GenomeError, as_genome_batch
 from ..space.cell import CellSegment
 
@@ -64,11 +65,11 @@ def get_surrogate(name: str = "embedded", **options: Any) -> Surrogate:
     :class:`ImportError`, each saying what to install or where to point.
     """
     if name not in _REGISTRY:
-        raise ValueError(f"unknown surrogate {name!r}; available: {available()}")
+        raise UsageError(f"unknown surrogate {name!r}; available: {available()}")
     try:
         return _REGISTRY[name](**options)
     except TypeError as e:
-        raise ValueError(f"surrogate {name!r}: bad options {sorted(options)} ({e})") from None
+        raise UsageError(f"surrogate {name!r}: bad options {sorted(options)} ({e})") from None
 
 
 def as_cells(cells: Any, *, who: str) -> np.ndarray:
@@ -90,44 +91,15 @@ def as_cells(cells: Any, *, who: str) -> np.ndarray:
     return A
 
 
-def _ranks(a: np.ndarray) -> np.ndarray:
-    """Ranks 1..n with ties averaged (what Spearman's rho needs)."""
-    order = np.argsort(a, kind="mergesort")
-    s = a[order]
-    # boundaries of runs of equal values
-    start = np.r_[0, np.flatnonzero(s[1:] != s[:-1]) + 1]
-    end = np.r_[start[1:], len(s)]
-    avg = (start + end + 1) / 2.0
-    r = np.empty(len(a))
-    r[order] = np.repeat(avg, end - start)
-    return r
-
-
-def _kendall_tau_b(a: np.ndarray, b: np.ndarray) -> float:
-    # O(n^2) pairs in blocks; exact tau-b (ties in either variable handled), fine up to ~10^4 points.
-    n = len(a)
-    conc = disc = ties_a = ties_b = 0.0
-    for i0 in range(0, n, 512):
-        da = np.sign(a[i0:i0 + 512, None] - a[None, :])
-        db = np.sign(b[i0:i0 + 512, None] - b[None, :])
-        prod = da * db
-        conc += float((prod > 0).sum())
-        disc += float((prod < 0).sum())
-        ties_a += float(((da == 0) & (db != 0)).sum())
-        ties_b += float(((db == 0) & (da != 0)).sum())
-    # every unordered pair was counted twice (i, j) and (j, i)
-    conc, disc, ties_a, ties_b = conc / 2, disc / 2, ties_a / 2, ties_b / 2
-    denom = np.sqrt((conc + disc + ties_a) * (conc + disc + ties_b))
-    return float((conc - disc) / denom) if denom > 0 else float("nan")
-
-
 def rank_agreement(pred: Any, target: Any) -> dict[str, float]:
-    """Spearman's rho, Kendall's tau-b, mean absolute error (points of %) and mean bias
-    (``pred - target``, points) of predictions against reference accuracies; numpy only."""
+    """Spearman's rho, Kendall's tau-b (``scipy.stats``), mean absolute error (points of %) and
+    mean bias (``pred - target``, points) of predictions against reference accuracies."""
+    from scipy.stats import kendalltau, spearmanr
+
     p = np.asarray(pred, dtype=np.float64).ravel()
     t = np.asarray(target, dtype=np.float64).ravel()
     if p.shape != t.shape or len(p) < 2:
-        raise ValueError(f"rank_agreement: need two equal-length vectors of >= 2 values, got {p.shape}, {t.shape}")
-    rho = float(np.corrcoef(_ranks(p), _ranks(t))[0, 1])
-    return {"spearman": rho, "kendall": _kendall_tau_b(p, t), "mae": float(np.mean(np.abs(p - t))),
+        raise UsageError(f"rank_agreement: need two equal-length vectors of >= 2 values, got {p.shape}, {t.shape}")
+    rho = float(spearmanr(p, t).statistic)
+    return {"spearman": rho, "kendall": float(kendalltau(p, t).statistic), "mae": float(np.mean(np.abs(p - t))),
             "bias": float(np.mean(p - t)), "n": int(len(p))}

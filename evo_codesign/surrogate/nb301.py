@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import MissingDependencyError, MissingFileError
 from ..space.cell import genome_to_genotype
 from .base import as_cells, register
 
@@ -49,19 +50,19 @@ class Nb301Surrogate:
     def __init__(self, path: str | os.PathLike | None = None, model: str = "xgb", with_noise: bool = False) -> None:
         p = path or os.environ.get(ENV_VAR)
         if not p:
-            raise FileNotFoundError(
+            raise MissingFileError(
                 f"nb301 needs the official model directory: pass path=... (config [surrogate] path, or --path) or set "
                 f"{ENV_VAR} to e.g. nb_models/xgb_v1.0 (model archive linked from github.com/automl/nasbench301)")
         root = Path(p).expanduser()
         if not root.is_dir():
-            raise FileNotFoundError(f"nb301: model directory {str(root)!r} does not exist (from path=... or {ENV_VAR})")
+            raise MissingFileError(f"nb301: model directory {str(root)!r} does not exist (from path=... or {ENV_VAR})")
         self.path = _model_dir(root, model)
         self.model = model
         self.with_noise = bool(with_noise)
         try:
             import nasbench301  # noqa: F401
         except ImportError as e:
-            raise ImportError(f"nb301 needs the 'nasbench301' package and its dependencies (import failed: {e}); "
+            raise MissingDependencyError(f"nb301 needs the 'nasbench301' package and its dependencies (import failed: {e}); "
                               "install it from github.com/automl/nasbench301 following its README") from None
         self._ensemble: Any = None
 
@@ -77,7 +78,7 @@ class Nb301Surrogate:
             try:
                 self._ensemble = nasbench301.load_ensemble(str(self.path))
             except Exception as e:  # the package raises assorted errors for a wrong directory
-                raise FileNotFoundError(f"nb301: could not load an ensemble from {str(self.path)!r} ({e}); "
+                raise MissingFileError(f"nb301: could not load an ensemble from {str(self.path)!r} ({e}); "
                                         "point path at a model directory such as nb_models/xgb_v1.0") from None
         return self._ensemble
 

@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import MissingDependencyError, MissingFileError, UsageError
 from ..space.cell import OPS
 from .base import as_cells, register
 
@@ -85,7 +86,7 @@ def _read_encoding(path: Path) -> dict[str, dict[str, int]]:
     enc = {k.removeprefix(_PREFIX): v for k, v in raw.items()}
     missing = [c for c in COLUMNS if c not in enc]
     if missing:
-        raise ValueError(f"yahpo-onnx: {path} lacks columns {missing[:3]}... (is it YAHPO's nb301 encoding.json?)")
+        raise UsageError(f"yahpo-onnx: {path} lacks columns {missing[:3]}... (is it YAHPO's nb301 encoding.json?)")
     return enc
 
 
@@ -121,15 +122,15 @@ class YahpoOnnxSurrogate:
     def __init__(self, path: str | os.PathLike | None = None, epoch: float = 98.0, threads: int = 1) -> None:
         p = path or os.environ.get(ENV_VAR)
         if not p:
-            raise FileNotFoundError(
+            raise MissingFileError(
                 f"yahpo-onnx needs YAHPO's NB301 ONNX file: pass path=... (config [surrogate] path, or --path) or set "
                 f"{ENV_VAR}; the file is nb301/new_model.onnx in github.com/slds-lmu/yahpo_data")
         self.path = Path(p).expanduser()
         if not self.path.is_file():
-            raise FileNotFoundError(f"yahpo-onnx: model file {str(self.path)!r} does not exist "
+            raise MissingFileError(f"yahpo-onnx: model file {str(self.path)!r} does not exist "
                                     f"(from path=... or {ENV_VAR})")
         if not 1 <= float(epoch) <= 98:
-            raise ValueError(f"yahpo-onnx: epoch must be in 1..98 (YAHPO's NB301 fidelity range), got {epoch}")
+            raise UsageError(f"yahpo-onnx: epoch must be in 1..98 (YAHPO's NB301 fidelity range), got {epoch}")
         self.epoch = float(epoch)
         self.threads = int(threads)
         enc_file = self.path.with_name("encoding.json")
@@ -148,7 +149,7 @@ class YahpoOnnxSurrogate:
             try:
                 import onnxruntime as ort
             except ImportError:
-                raise ImportError("yahpo-onnx needs onnxruntime: pip install 'evo-codesign[onnx]'") from None
+                raise MissingDependencyError("yahpo-onnx needs onnxruntime: pip install 'evo-codesign[onnx]'") from None
             opts = ort.SessionOptions()
             opts.intra_op_num_threads = self.threads
             opts.inter_op_num_threads = 1
@@ -160,11 +161,11 @@ class YahpoOnnxSurrogate:
         s = self._sess()
         names = [i.name for i in s.get_inputs()]
         if names != ["x_cat", "x_cont"]:
-            raise ValueError(f"yahpo-onnx: {self.path} has inputs {names}, expected ['x_cat', 'x_cont'] "
+            raise UsageError(f"yahpo-onnx: {self.path} has inputs {names}, expected ['x_cat', 'x_cont'] "
                              "(is it YAHPO's nb301 model?)")
         width = s.get_outputs()[0].shape[-1]
         if width not in (2, 4):
-            raise ValueError(f"yahpo-onnx: {self.path} outputs {width} values per row; expected 2 (v1) or 4 (v2)")
+            raise UsageError(f"yahpo-onnx: {self.path} outputs {width} values per row; expected 2 (v1) or 4 (v2)")
         return s.get_inputs()[0].shape[0] == 1, int(width)
 
     @property

@@ -1,0 +1,64 @@
+"""``evo-codesign compare``: every strategy that applies, at equal budgets, N seeds each."""
+
+from __future__ import annotations
+
+import argparse
+
+from ._common import add_config_argument, load
+
+HELP = "coupled vs decoupled vs semi-decoupled vs two-phase at equal budgets, N seeds each"
+#: the phased strategies' default share of designs kept (strategies/_two_stage.py); repeated here
+#: so that --help needs no import of the strategies (a test checks the two agree)
+DEFAULT_MAX_ARCHS = 30
+
+
+def add_arguments(cp: argparse.ArgumentParser) -> None:
+    add_config_argument(cp, "TOML config")
+    cp.add_argument("--repeats", type=int, default=3, help="seeds per strategy (default 3)")
+    cp.add_argument("--budget", type=int, help="unique evaluations per run (overrides search.budget)")
+    cp.add_argument("--strategies", nargs="+", help="default: every registered strategy that applies to the space "
+                                                    "(coupled, decoupled, semi_decoupled, two_phase)")
+    cp.add_argument("--nas-fraction", type=float, help="budget share of phase 1 (default 0.5)")
+    cp.add_argument("--max-archs", type=int, help=f"designs kept from phase 1 (default {DEFAULT_MAX_ARCHS})")
+    cp.add_argument("--resume", action="store_true", help="continue the runs already in --out")
+    cp.add_argument("--n-jobs", type=int, help="runs in parallel workers (overrides run.n_jobs; -1 = all cores)")
+    cp.add_argument("--exact-cells", type=int, default=0, metavar="N",
+                    help="score against the exact front of N random cells x a hardware grid, which every strategy "
+                         "then searches (enumerated once; default grids for dataflow and imc targets)")
+    cp.add_argument("--grid", metavar="GRID.toml",
+                    help="with --exact-cells: [accelerator] / [imc] tables of gene -> list of values")
+    cp.add_argument("--proxy", metavar="PROXY.toml",
+                    help="semi-decoupled's proxy accelerator: [accelerator] (and [imc]) tables of gene values; "
+                         "genes not given sit at the middle of their range (default: chosen automatically)")
+    cp.add_argument("--out", default="runs/compare", help="output folder (default runs/compare)")
+
+
+def run(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from ..compare import compare
+    from ..errors import UsageError
+    from ..io.gene_tables import read_gene_table
+    from ..strategies import space_for
+
+    cfg = load(args.config, **{"search.budget": args.budget, "run.n_jobs": args.n_jobs})
+    options = {k: v for k, v in (("nas_fraction", args.nas_fraction), ("max_archs", args.max_archs)) if v is not None}
+    if args.proxy:
+        options["proxy"] = read_gene_table(args.proxy, space_for(cfg), kind="proxy")
+    if args.exact_cells:
+        from ..strategies.reference import exact_reference
+
+        grid = read_gene_table(args.grid, space_for(cfg), kind="grid") if args.grid else None
+        embedding, exact = exact_reference(cfg, args.out, n_cells=args.exact_cells, grid=grid, resume=args.resume,
+                                           n_jobs=cfg.run.n_jobs)
+        options.update(embedding=embedding, reference_F=exact.F)
+        print(f"exact front: {exact.n_designs:,} designs ({exact.n_feasible:,} feasible) enumerated in "
+              f"{exact.wall_s:.1f} s, {len(exact.F)} on the front (exact_front.csv)")
+    elif args.grid:
+        raise UsageError("--grid needs --exact-cells N (the space to enumerate)")
+    res = compare(cfg, args.out, strategies=args.strategies, repeats=args.repeats, resume=args.resume, **options)
+    with pd.option_context("display.width", 200, "display.max_columns", None, "display.float_format", "{:.4g}".format):
+        print(res.table.to_string(index=False))
+    print(f"results (runs.csv, summary.csv, hv_curves.csv, fronts.csv, reference.json) in {args.out}")
+    print("plots: " + ", ".join(str(p) for p in res.plots))
+    return 0
