@@ -34,6 +34,7 @@ from typing import Any, Mapping
 from .errors import EvoCodesignError
 from .objectives import OBJECTIVES, available, get, unmet_need
 from .schema import from_mapping, opt, read_toml, section, to_plain
+from .space.joint import hardware_targets
 
 __all__ = ["ConfigError", "Config", "SpaceConfig", "SearchConfig", "ConstraintsConfig", "SurrogateConfig",
            "PrecisionConfig", "RunConfig", "load_config", "config_from_dict", "config_to_dict", "OBJECTIVES"]
@@ -46,7 +47,8 @@ class ConfigError(EvoCodesignError):
 @dataclass(frozen=True)
 class SpaceConfig:
     neural: str = opt("cell", choices=("cell", "backbone"), doc="neural search space")
-    hardware: str = opt("hybrid", choices=("dataflow", "imc", "hybrid"), doc="hardware target")
+    # registered hardware targets (evo_codesign.backends registers its own), read when validating
+    hardware: str = opt("hybrid", choices=hardware_targets, doc="hardware target")
     protocol: str = opt("nb301", choices=("nb301", "darts"), doc="NB301 network macro-architecture")
     imc_per_group: tuple[str, ...] = opt(("input_bits",), item_choices=("input_bits", "adc_bits", "adc_type",
                                                                          "column_sharing"),

@@ -1,6 +1,6 @@
-"""Contract suite: every strategy respects the budget, is deterministic, resumes to the front of an
-uninterrupted run, stays inside the space and returns frames of the same schema; plus the
-comparison command and XPert's two-phase search on the backbone."""
+"""Every registered strategy through the contract suite (budget, determinism, resume, space,
+schema: evo_codesign.testing.StrategyContract); plus the comparison command and XPert's
+two-phase search on the backbone."""
 
 import json
 import shutil
@@ -13,72 +13,30 @@ from evo_codesign.cli import main
 from evo_codesign.config import load_config
 from evo_codesign.search import space_for
 from evo_codesign.strategies import STRATEGIES, run_strategy, strategies_for
+from evo_codesign.testing import StrategyContract
+from evo_codesign.testing.strategies import CONTRACT_CONFIG, Interrupt, stop_at
 
-CFG = load_config(overrides={"seed": 5, "space.hardware": "hybrid", "search.pop_size": 30, "search.budget": 600,
-                             "run.checkpoint_every": 2})
+CFG = load_config(overrides=CONTRACT_CONFIG)
 
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
     d = tmp_path_factory.mktemp("strategies")
-    return {s: (run_strategy(s, CFG, 5, d / "a"), run_strategy(s, CFG, 5, d / "b")) for s in STRATEGIES}
+    return {s: run_strategy(s, CFG, 5, d / "a") for s in STRATEGIES}
 
 
-@pytest.mark.parametrize("name", sorted(STRATEGIES))
-def test_budget_is_respected(results, name):
-    r, _ = results[name]
-    assert r.evaluations <= CFG.search.budget
-    assert sum(r.phase_evaluations) == r.evaluations
+class TestStrategies(StrategyContract):
+    """Every registered strategy through the contract suite (evo_codesign.testing)."""
 
-
-@pytest.mark.parametrize("name", sorted(STRATEGIES))
-def test_same_seed_same_front(results, name):
-    a, b = results[name]
-    pd.testing.assert_frame_equal(a.front, b.front)
-    assert np.array_equal(a.F, b.F)
-
-
-@pytest.mark.parametrize("name", sorted(STRATEGIES))
-def test_outputs_inside_the_space_and_schema(results, name):
-    r, _ = results[name]
-    space = space_for(CFG)
-    X = r.front[[f"x_{g}" for g in space.gene_names]].to_numpy()
-    assert len(X) and space.is_valid(X).all()
-    ref = results["coupled"][0].front
-    assert list(r.front.columns) == list(ref.columns)
-    assert (r.front["strategy"] == name).all() and (r.front["seed"] == 5).all()
-
-
-class _Interrupt(Exception):
-    pass
-
-
-def _stop_at(n_gen):
-    calls = {"n": 0}
-
-    def hook(state):
-        calls["n"] += 1
-        if calls["n"] == n_gen:
-            raise _Interrupt
-    return hook
-
-
-@pytest.mark.parametrize("name", sorted(STRATEGIES))
-@pytest.mark.parametrize("stop", [3, 14])  # in phase 1 (or early) and in phase 2 (or late)
-def test_resume_equals_an_uninterrupted_run(results, tmp_path, name, stop):
-    with pytest.raises(_Interrupt):
-        run_strategy(name, CFG, 5, tmp_path, on_generation=_stop_at(stop))
-    with pytest.raises(FileExistsError):  # never overwrites a run without being asked
-        run_strategy(name, CFG, 5, tmp_path)
-    r = run_strategy(name, CFG, 5, tmp_path, resume=True)
-    ref, _ = results[name]
-    pd.testing.assert_frame_equal(r.front, ref.front)
-    assert r.evaluations == ref.evaluations and r.phase_evaluations == ref.phase_evaluations
+    @pytest.fixture(scope="class", params=sorted(STRATEGIES))
+    @classmethod
+    def strategy_name(cls, request):
+        return request.param
 
 
 def test_resume_refuses_a_different_config(results, tmp_path):
-    with pytest.raises(_Interrupt):
-        run_strategy("coupled", CFG, 5, tmp_path, on_generation=_stop_at(3))
+    with pytest.raises(Interrupt):
+        run_strategy("coupled", CFG, 5, tmp_path, on_generation=stop_at(3))
     other = load_config(overrides={"seed": 5, "space.hardware": "hybrid", "search.pop_size": 30,
                                    "run.checkpoint_every": 2, "search.budget": 700})
     with pytest.raises(ValueError, match="differs"):
@@ -86,7 +44,7 @@ def test_resume_refuses_a_different_config(results, tmp_path):
 
 
 def test_semi_decoupled_reports_the_premise(results):
-    d = results["semi_decoupled"][0].details
+    d = results["semi_decoupled"].details
     assert d["premise_accelerators"] >= 1 and -1 <= d["premise_spearman_min"] <= d["premise_spearman_median"] <= 1
 
 
@@ -175,7 +133,7 @@ def test_two_phase_needs_crossbars_and_a_precision_objective(tmp_path):
 
 
 def test_evaluation_log_covers_every_phase(results):
-    r, _ = results["semi_decoupled"]
+    r = results["semi_decoupled"]
     log = r.evaluation_log()
     assert len(log) == r.evaluations and list(log["phase"].unique()) == [1, 2]
     assert (log.groupby("phase").size().tolist() == r.phase_evaluations)
@@ -226,12 +184,12 @@ def test_compare_in_parallel_workers_gives_the_serial_result(tmp_path):
 
 
 def test_resume_may_change_how_it_runs(results, tmp_path):
-    with pytest.raises(_Interrupt):
-        run_strategy("decoupled", CFG, 5, tmp_path, on_generation=_stop_at(14))
+    with pytest.raises(Interrupt):
+        run_strategy("decoupled", CFG, 5, tmp_path, on_generation=stop_at(14))
     other = load_config(overrides={"seed": 5, "space.hardware": "hybrid", "search.pop_size": 30, "search.budget": 600,
                                    "run.checkpoint_every": 3, "run.n_jobs": 2})
     r = run_strategy("decoupled", other, 5, tmp_path, resume=True)
-    pd.testing.assert_frame_equal(r.front, results["decoupled"][0].front)
+    pd.testing.assert_frame_equal(r.front, results["decoupled"].front)
 
 
 def test_strategies_that_cannot_run_are_refused_before_anything_runs(tmp_path):

@@ -21,7 +21,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     # method is checked in run() rather than by argparse choices, so a bad value is reported like
     # every other bad input (exit status 2, the option named)
     p.add_argument("--method", default="grid", help=f"{_METHODS_HELP} (default grid)")
-    p.add_argument("--trials", type=int, default=12, help="distinct settings to try, the defaults included (default 12)")
+    p.add_argument("--trials", type=int, default=12,
+                   help="distinct settings to try, the defaults included (default 12)")
     p.add_argument("--repeats", type=int, default=3, help="seeds per setting (default 3)")
     p.add_argument("--budget", type=int, help="unique evaluations per run (overrides search.budget)")
     p.add_argument("--n-jobs", type=int, help="parallel runs (overrides run.n_jobs; -1 = all cores)")
