@@ -17,6 +17,7 @@ from pymoo.algorithms.moo.nsga2 import NSGA2
 from pymoo.core.termination import Termination
 
 from .config import SearchConfig
+from .errors import UsageError
 from .io.rundir import RunDir
 from .operators import BlockUniformCrossover, CanonicalDuplicates, SpaceMutation, SpaceRepair, SpaceSampling
 from .problem import CodesignProblem
@@ -79,7 +80,7 @@ class GAState:
 
 def start(problem: CodesignProblem, search: SearchConfig, seed: int) -> GAState:
     if search.pop_size > search.budget:
-        raise ValueError(f"search.budget ({search.budget}) must be at least search.pop_size ({search.pop_size})")
+        raise UsageError(f"search.budget ({search.budget}) must be at least search.pop_size ({search.pop_size})")
     algo = build_nsga2(problem.space, search)
     algo.setup(problem, termination=UniqueBudget(search.budget), seed=int(seed), verbose=False)
     return GAState(algo, 0)

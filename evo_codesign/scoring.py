@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from . import metrics
+from .protocols import feasible_mask
 
 __all__ = ["Reference", "feasible_minimised"]
 
@@ -97,7 +98,6 @@ def feasible_minimised(frame: pd.DataFrame, objectives: Sequence[str], senses: S
         raise ValueError(f"senses must be 'min' or 'max', got {bad}")
     if not len(frame):
         return np.zeros((0, len(objectives)))
-    g = frame.filter(regex=r"^g_").to_numpy(dtype=float)
-    ok = (g <= 0).all(axis=1) if g.shape[1] else np.ones(len(frame), dtype=bool)
+    ok = feasible_mask(frame.filter(regex=r"^g_").to_numpy(dtype=float))
     sign = np.array([-1.0 if s == "max" else 1.0 for s in senses])
     return frame.loc[ok, [f"f_{o}" for o in objectives]].to_numpy(dtype=float) * sign

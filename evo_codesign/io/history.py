@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..metrics import Bounds, nondominated, normalised_hv
+from ..protocols import feasible_mask
 from .rundir import RunDir
 
 __all__ = ["evaluation_log", "hv_curve", "feasible_minimisation_F"]
@@ -33,7 +34,7 @@ def evaluation_log(run_dir: str | Path) -> tuple[pd.DataFrame, dict]:
     for j, c in enumerate(cons):
         data[f"g_{c}"] = G[:, j]
     df = pd.DataFrame(data)
-    df["feasible"] = (G <= 0).all(axis=1) if len(cons) else True
+    df["feasible"] = feasible_mask(G)
     return df, info
 
 
