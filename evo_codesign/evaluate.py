@@ -36,8 +36,8 @@ from .backends.crossbar import imc_knob_array
 from .config import Config
 from .cost import crossbar as xb
 from .errors import UsageError
+from .objectives import ObjectivesByName, unmet_need
 from .objectives import get as get_objective
-from .objectives import unmet_need
 from .protocols import EvalBatch
 from .space.joint import JointSpace
 from .workload.backbone import backbone_network
@@ -57,7 +57,7 @@ CONSTRAINTS: dict[str, tuple[str, str, str]] = {
 
 
 @dataclass(eq=False)  # hashable by identity: dask's joblib backend hashes the task function
-class CodesignEvaluator:
+class CodesignEvaluator(ObjectivesByName):
     """Evaluates joint genomes of one :class:`JointSpace` with the hardware backend of its target
     (``hardware``; default: the registered backend whose segments the space has)."""
 
@@ -100,17 +100,6 @@ class CodesignEvaluator:
         if self.buffer_capacity:
             cons += [c for c in self.backend.constraints if c == "buffer_capacity"]
         self.constraint_names = tuple(cons)
-
-    def __getstate__(self) -> dict:
-        # objectives by name: their value functions may be lambdas, which do not pickle
-        # (checkpoints and worker processes pickle the evaluator); the registry gives them back
-        state = self.__dict__.copy()
-        state.pop("_objectives", None)
-        return state
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        self._objectives = [get_objective(o) for o in self.objectives]
 
     # -- pieces ------------------------------------------------------------------------------
     def workload(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

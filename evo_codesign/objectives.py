@@ -19,9 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
-from .errors import UsageError
+from .registry import Registry
 
-__all__ = ["Objective", "NEEDS", "register", "get", "available", "senses", "unmet_need", "OBJECTIVES"]
+__all__ = ["Objective", "NEEDS", "register", "unregister", "get", "available", "senses", "unmet_need", "OBJECTIVES",
+           "ObjectivesByName", "CROSSBAR_TARGETS"]
 
 #: What an objective can need from the space, and the message when the space lacks it.
 NEEDS: dict[str, str] = {
@@ -63,31 +64,25 @@ class Objective:
         return -self.value(metrics) if self.sense == "max" else self.value(metrics)
 
 
-_REGISTRY: dict[str, Objective] = {}
+_REGISTRY: Registry[Objective] = Registry("objective")
 
 
 def register(objective: Objective, *, replace: bool = False) -> Objective:
     """Make ``objective`` available to configs and evaluators under its name."""
-    if objective.name in _REGISTRY and not replace:
-        raise ValueError(f"objective {objective.name!r} is already registered")
-    _REGISTRY[objective.name] = objective
-    return objective
+    return _REGISTRY.add(objective.name, objective, replace=replace)
 
 
 def unregister(name: str) -> None:
     """Remove a registered objective (tests that register toy ones clean up with this)."""
-    _REGISTRY.pop(name, None)
+    _REGISTRY.remove(name)
 
 
 def get(name: str) -> Objective:
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        raise UsageError(f"unknown objective {name!r}; allowed: {available()}") from None
+    return _REGISTRY.get_entry(name)
 
 
 def available() -> list[str]:
-    return list(_REGISTRY)
+    return _REGISTRY.names()
 
 
 def senses(names: Sequence[str]) -> tuple[str, ...]:
@@ -131,6 +126,21 @@ for _o in (
               needs=("cell",)),
 ):
     register(_o)
+
+
+class ObjectivesByName:
+    """Mixin for evaluators that keep the :class:`Objective` entries of their ``objective_names``
+    in ``_objectives``: they pickle by name (value functions may be lambdas, which do not pickle,
+    and checkpoints and worker processes pickle the evaluator) and are looked up again on load."""
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state.pop("_objectives", None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._objectives = [get(o) for o in self.objective_names]
 
 
 class _ObjectiveTable(Mapping):

@@ -26,6 +26,7 @@ import numpy as np
 
 from ..errors import UsageError
 from ..objectives import CROSSBAR_TARGETS
+from ..registry import Registry
 from ..space.joint import JointSpace, register_hardware, unregister_hardware
 
 __all__ = ["Costs", "Monotone", "HardwareBackend", "register", "unregister", "get", "available", "for_space"]
@@ -93,14 +94,12 @@ class HardwareBackend(ABC):
         raise UsageError(f"hardware {self.name!r} has no design description for the cost command")
 
 
-_REGISTRY: dict[str, HardwareBackend] = {}
+_REGISTRY: Registry[HardwareBackend] = Registry("hardware target")
 
 
 def register(backend: HardwareBackend, *, replace: bool = False) -> HardwareBackend:
     """Make ``backend`` the hardware target ``backend.name``."""
-    if backend.name in _REGISTRY and not replace:
-        raise ValueError(f"hardware backend {backend.name!r} is already registered")
-    _REGISTRY[backend.name] = backend
+    _REGISTRY.add(backend.name, backend, replace=replace)
     register_hardware(backend.name, backend.segments, replace=True)
     if backend.has_crossbars:
         CROSSBAR_TARGETS.add(backend.name)
@@ -109,21 +108,18 @@ def register(backend: HardwareBackend, *, replace: bool = False) -> HardwareBack
 
 def unregister(name: str) -> None:
     """Remove a registered backend (tests that register toy ones clean up with this)."""
-    _REGISTRY.pop(name, None)
+    _REGISTRY.remove(name)
     unregister_hardware(name)
     if name not in ("imc", "hybrid"):
         CROSSBAR_TARGETS.discard(name)
 
 
 def get(name: str) -> HardwareBackend:
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        raise UsageError(f"unknown hardware target {name!r}; allowed: {available()}") from None
+    return _REGISTRY.get_entry(name)
 
 
 def available() -> list[str]:
-    return list(_REGISTRY)
+    return _REGISTRY.names()
 
 
 def for_space(space: JointSpace) -> HardwareBackend:

@@ -28,6 +28,7 @@ import pandas as pd
 
 from ..config import Config
 from ..errors import UsageError
+from ..registry import Registry
 from .embedding import Embedding
 
 __all__ = ["StrategyResult", "Context", "Strategy", "NoOptions", "register", "unregister", "get", "available",
@@ -114,47 +115,27 @@ class Strategy(ABC):
         """Raise :class:`UsageError` for option values out of range (types come from ``Options``)."""
 
 
-_REGISTRY: dict[str, Strategy] = {}
+_REGISTRY: Registry[Strategy] = Registry("strategy")
+#: Read-only ``name -> Strategy`` view of the registry.
+STRATEGIES: Mapping[str, Strategy] = _REGISTRY
 
 
 def register(strategy: Strategy, *, replace: bool = False) -> Strategy:
-    if strategy.name in _REGISTRY and not replace:
-        raise ValueError(f"strategy {strategy.name!r} is already registered")
-    if not (dataclasses.is_dataclass(strategy.Options)):
+    if not dataclasses.is_dataclass(strategy.Options):
         raise TypeError(f"strategy {strategy.name!r}: Options must be a dataclass")
-    _REGISTRY[strategy.name] = strategy
-    return strategy
+    return _REGISTRY.add(strategy.name, strategy, replace=replace)
 
 
 def unregister(name: str) -> None:
-    _REGISTRY.pop(name, None)
+    _REGISTRY.remove(name)
 
 
 def get(name: str) -> Strategy:
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        raise UsageError(f"unknown strategy {name!r}; allowed: {available()}") from None
+    return _REGISTRY.get_entry(name)
 
 
 def available() -> list[str]:
-    return list(_REGISTRY)
-
-
-class _Registry(Mapping):
-    """Read-only ``name -> Strategy`` view of the registry."""
-
-    def __getitem__(self, name: str) -> Strategy:
-        return _REGISTRY[name]
-
-    def __iter__(self):
-        return iter(_REGISTRY)
-
-    def __len__(self) -> int:
-        return len(_REGISTRY)
-
-
-STRATEGIES: Mapping[str, Strategy] = _Registry()
+    return _REGISTRY.names()
 
 
 def not_applicable(name: str, cfg: Config) -> str | None:

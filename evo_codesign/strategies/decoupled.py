@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ..objectives import ObjectivesByName
 from ..objectives import get as get_objective
 from ..protocols import EvalBatch
 from ..workload.batch import cell_workload
@@ -19,7 +20,7 @@ from .embedding import Embedding
 __all__ = ["Decoupled", "AgnosticNas"]
 
 
-class AgnosticNas:
+class AgnosticNas(ObjectivesByName):
     """Hardware-agnostic NAS objectives: surrogate ``accuracy`` (max) and ``flops`` (min, millions)."""
 
     objective_names = ("accuracy", "flops")
@@ -30,15 +31,6 @@ class AgnosticNas:
         self.cell = embedding.base.slices["cell"]
         self._objectives = [get_objective(o) for o in self.objective_names]
         self.objective_senses = tuple(o.sense for o in self._objectives)
-
-    def __getstate__(self) -> dict:  # objectives by name (see CodesignEvaluator.__getstate__)
-        state = self.__dict__.copy()
-        state.pop("_objectives", None)
-        return state
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        self._objectives = [get_objective(o) for o in self.objective_names]
 
     def __call__(self, X: np.ndarray) -> EvalBatch:
         cells = self.embedding.expand(X)[:, self.cell]
