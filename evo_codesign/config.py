@@ -80,9 +80,16 @@ class ConstraintsConfig:
     buffer_capacity: bool = opt(True, doc="tiles must fit L1/L2")
 
 
+def _surrogate_names() -> list[str]:
+    # the registered backends (evo_codesign.surrogate), read when a config is validated
+    from .surrogate import available as surrogates
+
+    return surrogates()
+
+
 @dataclass(frozen=True)
 class SurrogateConfig:
-    name: str = opt("embedded", choices=("embedded", "yahpo-onnx", "nb301"))
+    name: str = opt("embedded", choices=_surrogate_names, doc="accuracy surrogate (evo_codesign.surrogate)")
     path: str = opt("", doc="model file or directory for yahpo-onnx / nb301")
 
 
