@@ -16,7 +16,11 @@ and the exact-front grids (:mod:`evo_codesign.strategies.reference`) are all der
   2 for weight and input stationary, where the stationary operand is shifted in through all rows
   first, 1 for output stationary);
 * ``depthwise``: how a depthwise (or channel-wise pooling) layer maps: ``"as_dense"`` — the same
-  dimensions, with one input channel per output channel (a K x C array then uses one column), or
+  dimensions, with one input channel per output channel (output rows x columns on a ShiDianNao-like
+  array; output rows x channels on an output-stationary one); ``"channel_parallel"`` — channels
+  across every PE of the array, output rows and columns temporal, the filter window whole, as
+  MAESTRO's depthwise (``dpt``) mapping and the semi-decoupled paper's MAESTRO runs do (the K x C
+  array would otherwise use a single column for a depthwise layer: one PE per row); or
   ``"channel_serial"`` — one GEMM per channel, one after the other (systolic arrays);
 * ``source``: the tool or paper the mapping follows.
 
@@ -36,7 +40,7 @@ __all__ = ["Dataflow", "DATAFLOWS", "NAMES", "DIMS", "FAMILIES", "DEPTHWISE", "b
 #: Loop-dimension codes the kernel reads (``YX``: output pixels, ``CRS``: a filter's reduction).
 DIMS = {"K": 0, "C": 1, "Y": 2, "X": 3, "CRS": 4, "YX": 5, "-": -1}
 FAMILIES = {"two_axis": 0, "systolic": 1, "row_stationary": 2}
-DEPTHWISE = {"as_dense": 0, "channel_serial": 1}
+DEPTHWISE = {"as_dense": 0, "channel_serial": 1, "channel_parallel": 2}
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,8 @@ class Dataflow:
         if self.family == "two_axis" and not (self.rows in two_axis and self.cols in two_axis and self.rows != self.cols):
             raise ValueError(f"dataflow {self.name!r}: a two-axis dataflow maps two different dimensions of "
                              f"{list(two_axis)} onto rows and columns")
+        if self.depthwise == "channel_parallel" and self.family != "two_axis":
+            raise ValueError(f"dataflow {self.name!r}: channel_parallel depthwise mapping needs a two-axis dataflow")
         gemm = {"CRS", "K", "YX"}
         if self.family == "systolic" and ({self.rows, self.cols, self.time} != gemm or self.fill_rows < 1):
             raise ValueError(f"dataflow {self.name!r}: a systolic dataflow puts CRS, K and YX on rows, columns and "
@@ -70,7 +76,8 @@ class Dataflow:
 #: Every dataflow, in genome order (the index is the gene value and the kernel's code).
 DATAFLOWS: tuple[Dataflow, ...] = (
     Dataflow("nvdla", "NVDLA-like weight stationary: K across PE rows, C across columns (MAESTRO KC-P)",
-             "two_axis", "K", "C", source="MAESTRO KC-P (Kwon et al., MICRO 2019)"),
+             "two_axis", "K", "C", depthwise="channel_parallel",
+             source="MAESTRO KC-P (Kwon et al., MICRO 2019); depthwise layers as MAESTRO's dpt mapping"),
     Dataflow("shidiannao", "ShiDianNao-like: output columns X spatial, weights broadcast (MAESTRO X-P)",
              "two_axis", "Y", "X", source="MAESTRO X-P"),
     Dataflow("eyeriss_rs", "Eyeriss row stationary: filter rows R x output rows Y on the array (MAESTRO YR-P)",

@@ -43,6 +43,7 @@ from .space.joint import JointSpace
 from .workload.backbone import backbone_network
 from .workload.batch import VOCAB_FIELDS, cell_workload
 from .workload.layers import layer_macs, layer_weight_params, unique_across
+from .workload.liveness import Workload, cell_stage_live_elements, sequential_live_elements
 
 __all__ = ["CodesignEvaluator", "build_evaluator", "imc_knob_array", "CONSTRAINTS"]
 
@@ -102,22 +103,31 @@ class CodesignEvaluator(ObjectivesByName):
         self.constraint_names = tuple(cons)
 
     # -- pieces ------------------------------------------------------------------------------
-    def workload(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(shapes, counts[n, n_shapes]) of the designs' networks."""
+    def workload(self, X: np.ndarray) -> Workload:
+        """The designs' networks: shape vocabulary, counts[n, n_shapes] and live activations per
+        residency unit (:mod:`evo_codesign.workload.liveness`)."""
         if self.neural == "cell":
             W = cell_workload(self.protocol)
-            return W.shapes, W.counts(X[:, self.space.slices["cell"]])
+            cells = X[:, self.space.slices["cell"]]
+            n = len(X)
+            p = W.protocol
+            return Workload(W.shapes, W.counts(cells), W.shapes["group"].astype(np.int64),
+                            cell_stage_live_elements(cells, p), np.full(n, float(p.in_channels * p.image_size ** 2)),
+                            np.full(n, float(p.num_classes)))
         seg = self.space["backbone"]
         Xb = X[:, self.space.slices["backbone"]]
         uniq, inv = np.unique(Xb, axis=0, return_inverse=True)
         nets = [backbone_network(seg.decode(x)["channels"]) for x in uniq]
         shapes, counts = unique_across([n.layers for n in nets], fields=VOCAB_FIELDS)
-        return shapes, counts[inv.reshape(-1)]
+        counts = counts[inv.reshape(-1)]
+        first, last = nets[0].layers[0], nets[0].layers[-1]
+        return Workload.sequential(shapes, counts, shapes["group"].astype(np.int64), sequential_live_elements(shapes),
+                                   float(first["C"]) * first["Y"] * first["X"], float(last["K"]))
 
-    def hardware_costs(self, X: np.ndarray, shapes: np.ndarray, counts: np.ndarray) -> backends.Costs:
+    def hardware_costs(self, X: np.ndarray, workload: Workload) -> backends.Costs:
         """The backend's costs of each design's network."""
         consts = {"imc": self.imc_constants} if self.imc_constants is not None else None
-        return self.backend.cost(self.space, X, shapes, counts, constants=consts)
+        return self.backend.cost(self.space, X, workload, constants=consts)
 
     def precision_drop(self, knobs: np.ndarray | None, mac_frac: np.ndarray | None, n: int) -> np.ndarray:
         """Accuracy lost to crossbar input/ADC precision, percentage points per design (0 without
@@ -141,8 +151,9 @@ class CodesignEvaluator(ObjectivesByName):
     def metrics(self, X: np.ndarray) -> dict[str, np.ndarray]:
         """Every per-design quantity in natural units (what the log and result frames show)."""
         X = np.asarray(X, dtype=np.int64)
-        shapes, counts = self.workload(X)
-        costs = self.hardware_costs(X, shapes, counts)
+        wl = self.workload(X)
+        shapes, counts = wl.shapes, wl.counts
+        costs = self.hardware_costs(X, wl)
         out = {
             "latency_ms": costs.latency_ns * 1e-6,
             "energy_mj": costs.energy_pj * 1e-9,
@@ -154,6 +165,8 @@ class CodesignEvaluator(ObjectivesByName):
             "params_m": counts @ layer_weight_params(shapes).astype(float) * 1e-6,
             "buffer_violation": costs.buffer_violation,
         }
+        if costs.dram_bytes is not None:
+            out["dram_mb"] = costs.dram_bytes * 1e-6
         if self.neural == "cell" and self.surrogate is not None:
             out["accuracy"], out["precision_drop_pp"] = self.accuracy(X, costs.knobs, costs.crossbar_macs_by_group)
         elif costs.knobs is not None:

@@ -63,7 +63,7 @@ DW = one_layer(OP_DWCONV, 8, 8, 3, 3, 6, 6, pad=1, groups=8)  # 2,592 MACs
 HAND_CONV = {"nvdla": 648, "shidiannao": 1152, "eyeriss_rs": 1152, "output_stationary": 864,
              "systolic_ws": 828, "systolic_os": 756, "systolic_is": 1458}
 # Depthwise, 8 channels, 3x3 on 6x6 (2,592 MACs), one input channel per output channel:
-#   nvdla        K x 1: ceil(8/4) x 2592/8                                         = 648
+#   nvdla        channels over all 16 PEs (MAESTRO's dpt): ceil(8/16) x 2592/8      = 324
 #   shidiannao   ceil(6/4)^2 x 2592/36                                             = 288
 #   eyeriss_rs   ceil(8/1) x ceil(6/4) x (1 x 3 x 6)                               = 288
 #   output_st.   ceil(6/4) ceil(8/4) x 2592/48                                     = 216
@@ -71,7 +71,7 @@ HAND_CONV = {"nvdla": 648, "shidiannao": 1152, "eyeriss_rs": 1152, "output_stati
 #   systolic_ws  S_R = RS = 9, S_C = 1, T = 36: 3 folds x (8 + 4 + 36 - 2) = 138     x 8 = 1104
 #   systolic_os  S_R = 36, S_C = 1, T = 9:      9 folds x (4 + 4 + 9 - 2) = 135      x 8 = 1080
 #   systolic_is  S_R = 9, S_C = 36, T = 1:      27 folds x (8 + 4 + 1 - 2) = 297     x 8 = 2376
-HAND_DW = {"nvdla": 648, "shidiannao": 288, "eyeriss_rs": 288, "output_stationary": 216,
+HAND_DW = {"nvdla": 324, "shidiannao": 288, "eyeriss_rs": 288, "output_stationary": 216,
            "systolic_ws": 1104, "systolic_os": 1080, "systolic_is": 2376}
 
 

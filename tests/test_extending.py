@@ -37,7 +37,8 @@ class ToyBackend(HardwareBackend):
     _PES = np.array([16.0, 64.0, 256.0, 1024.0])
     _SRAM = np.array([64.0, 256.0, 1024.0])
 
-    def cost(self, space, X, shapes, counts, *, constants=None):
+    def cost(self, space, X, workload, *, constants=None):
+        shapes, counts = workload.shapes, workload.counts
         seg = X[:, space.slices["toy_array"]]
         pes, sram = self._PES[seg[:, 0]], self._SRAM[seg[:, 1]]
         macs = counts @ layer_macs(shapes).astype(float)

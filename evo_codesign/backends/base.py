@@ -4,10 +4,12 @@ A :class:`HardwareBackend` names the genome segments it reads (``segments``), th
 can produce, the monotonic behaviour it promises (``monotone``, checked by
 :class:`evo_codesign.testing.BackendContract`), and two ways to cost:
 
-* :meth:`~HardwareBackend.cost` for the search: genomes ``X`` of a joint space, the networks'
-  shape vocabulary ``shapes`` (a ``LAYER_DTYPE`` table) and ``counts`` (n_designs, n_shapes):
-  how many instances of each shape each design's network has. Returns :class:`Costs`, one value
-  per design. Pure: arrays in, arrays out, inputs never modified.
+* :meth:`~HardwareBackend.cost` for the search: genomes ``X`` of a joint space and their networks
+  as a :class:`~evo_codesign.workload.liveness.Workload`: the shape vocabulary ``shapes`` (a
+  ``LAYER_DTYPE`` table), ``counts`` (n_designs, n_shapes), how many instances of each shape each
+  design's network has, and the live activations per residency unit (what an on-chip buffer must
+  hold). Returns :class:`Costs`, one value per design. Pure: arrays in, arrays out, inputs never
+  modified.
 * :meth:`~HardwareBackend.report` for ``evo-codesign cost``: one design described in TOML (any
   positive sizes, not only genome choices) and one network's layers; per-layer rows and a total.
 
@@ -28,6 +30,7 @@ from ..errors import UsageError
 from ..objectives import CROSSBAR_TARGETS
 from ..registry import Registry
 from ..space.joint import JointSpace, register_hardware, unregister_hardware
+from ..workload.liveness import Workload
 
 __all__ = ["Costs", "Monotone", "HardwareBackend", "register", "unregister", "get", "available", "for_space"]
 
@@ -48,6 +51,8 @@ class Costs:
     buffer_violation: np.ndarray
     knobs: np.ndarray | None = None
     crossbar_macs_by_group: np.ndarray | None = None
+    dram_bytes: np.ndarray | None = None           # (n,) off-chip traffic per inference, where modelled
+    energy_breakdown_pj: dict | None = None        # name -> (n,) pJ per level, where modelled
 
 
 @dataclass(frozen=True)
@@ -83,7 +88,7 @@ class HardwareBackend(ABC):
                              f"{[s.name for s in space.segments]}")
 
     @abstractmethod
-    def cost(self, space: JointSpace, X: np.ndarray, shapes: np.ndarray, counts: np.ndarray, *,
+    def cost(self, space: JointSpace, X: np.ndarray, workload: Workload, *,
              constants: Mapping[str, Mapping[str, float]] | None = None) -> Costs:
         """Costs of each design's network (see the module docstring). ``constants``: overrides per
         engine, ``{"dataflow": {...}, "imc": {...}}``."""

@@ -11,6 +11,7 @@ from ..cost import crossbar as xb
 from ..space.imc import IMC_KNOBS, ImcSegment
 from ..space.joint import JointSpace
 from ..workload.layers import MAC_OPS, layer_macs
+from ..workload.liveness import Workload
 from .base import Costs, HardwareBackend, Monotone, register
 
 __all__ = ["CrossbarBackend", "imc_knob_array", "macs_by_group", "crossbar_part"]
@@ -60,8 +61,9 @@ class CrossbarBackend(HardwareBackend):
         Monotone("imc.column_sharing", "latency_ns", +1, "m columns per ADC take m read cycles per input bit"),
     )
 
-    def cost(self, space: JointSpace, X: np.ndarray, shapes: np.ndarray, counts: np.ndarray, *,
+    def cost(self, space: JointSpace, X: np.ndarray, workload: Workload, *,
              constants: Mapping[str, Mapping[str, float]] | None = None) -> Costs:
+        shapes, counts = workload.shapes, workload.counts
         r, knobs = crossbar_part(space, X, shapes, counts, (constants or {}).get("imc"))
         # on an IMC-only chip only the MAC layers hold weights on crossbars (pools stream digitally)
         frac = macs_by_group(len(space["imc"].groups), shapes, counts, np.isin(shapes["op"], MAC_OPS))

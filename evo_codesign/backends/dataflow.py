@@ -8,6 +8,7 @@ import numpy as np
 
 from ..cost import dataflow as df
 from ..space.joint import JointSpace
+from ..workload.liveness import Workload
 from .base import Costs, HardwareBackend, Monotone, register
 
 __all__ = ["DataflowBackend", "pe_array_rows", "report_total"]
@@ -70,12 +71,13 @@ class DataflowBackend(HardwareBackend):
         Monotone("accelerator.array_rows", "area_um2", +1, "more PEs and L1s"),
     )
 
-    def cost(self, space: JointSpace, X: np.ndarray, shapes: np.ndarray, counts: np.ndarray, *,
+    def cost(self, space: JointSpace, X: np.ndarray, workload: Workload, *,
              constants: Mapping[str, Mapping[str, float]] | None = None) -> Costs:
-        d = df.evaluate_designs(X[:, space.slices["accelerator"]], shapes, counts,
-                                constants=(constants or {}).get("dataflow"))
+        d = df.evaluate_designs(X[:, space.slices["accelerator"]], workload.shapes, workload.counts,
+                                constants=(constants or {}).get("dataflow"), workload=workload)
         zeros = np.zeros(len(X))
-        return Costs(d.latency_ns, d.energy_pj, d.area_um2, zeros, d.buffer_violation)
+        return Costs(d.latency_ns, d.energy_pj, d.area_um2, zeros, d.buffer_violation, dram_bytes=d.dram_bytes,
+                     energy_breakdown_pj=d.energy_breakdown_pj)
 
     def report(self, raw: Mapping[str, Any], layers: np.ndarray, names: Sequence[str]
                ) -> tuple[list[dict[str, Any]], dict[str, Any]]:

@@ -15,6 +15,7 @@ import numpy as np
 from ..cost import dataflow as df
 from ..cost.hybrid import combine, crossbar_leakage_uw, crossbar_mask
 from ..space.joint import JointSpace
+from ..workload.liveness import Workload
 from .base import Costs, HardwareBackend, Monotone, register
 from .crossbar import CrossbarBackend, crossbar_part, macs_by_group
 from .dataflow import DataflowBackend, pe_array_rows, report_total
@@ -33,17 +34,21 @@ class HybridBackend(HardwareBackend):
         Monotone("imc.adc_bits", "area_um2", +1, "ADC area grows with resolution"),
     )
 
-    def cost(self, space: JointSpace, X: np.ndarray, shapes: np.ndarray, counts: np.ndarray, *,
+    def cost(self, space: JointSpace, X: np.ndarray, workload: Workload, *,
              constants: Mapping[str, Mapping[str, float]] | None = None) -> Costs:
         consts = constants or {}
+        shapes, counts = workload.shapes, workload.counts
         mask = crossbar_mask(shapes)
         r, knobs = crossbar_part(space, X, shapes[mask], counts[:, mask], consts.get("imc"))
-        d = df.evaluate_designs(X[:, space.slices["accelerator"]], shapes[~mask], counts[:, ~mask],
-                                constants=consts.get("dataflow"))
+        # the PE array's layers keep their activations in the global buffer, which the crossbars
+        # hand off through, when the whole network's live activations of their unit fit
+        pe = workload.subset(~mask)
+        d = df.evaluate_designs(X[:, space.slices["accelerator"]], pe.shapes, pe.counts,
+                                constants=consts.get("dataflow"), workload=pe)
         tot = combine(r.total("latency_ns"), r.total("energy_pj"), r.total("area_um2"), d.latency_ns, d.energy_pj,
                       d.area_um2, crossbar_leakage_power_uw=crossbar_leakage_uw(r.total("area_um2"), consts.get("imc")))
         return Costs(tot["latency_ns"], tot["energy_pj"], tot["area_um2"], r.total("e_adc_pj"), d.buffer_violation,
-                     knobs, macs_by_group(len(space["imc"].groups), shapes, counts, mask))
+                     knobs, macs_by_group(len(space["imc"].groups), shapes, counts, mask), dram_bytes=d.dram_bytes)
 
     def report(self, raw: Mapping[str, Any], layers: np.ndarray, names: Sequence[str]
                ) -> tuple[list[dict[str, Any]], dict[str, Any]]:

@@ -97,11 +97,14 @@ LAYER_COLUMNS = ("op", "K", "C", "R", "S", "Y", "X", "Q", "P", "groups", "stride
 _L_OP, _L_K, _L_C, _L_R, _L_S, _L_Y, _L_X, _L_Q, _L_P, _L_G, _L_STRIDE, _L_DIL, _L_PAD = range(len(LAYER_COLUMNS))
 #: Per (design, layer) outputs, for one instance of the layer. Units: cycles, MACs/operations,
 #: bytes, accesses (elements), pJ; ``utilization`` in [0, 1]; ``buffer_violation`` >= 0.
+#: The ``*_res`` fields are the same layer when its input and output activations stay in the
+#: global buffer (L2) between layers (see "Activations on chip" above): only weights touch DRAM.
 LAYER_FIELDS = ("compute_cycles", "latency_cycles", "macs", "work", "utilization", "noc_in_bytes", "noc_out_bytes",
                 "dram_bytes", "l1_accesses", "l2_accesses", "e_op_pj", "e_l1_pj", "e_l2_pj", "e_dram_pj", "energy_pj",
-                "l1_need_bytes", "l2_need_bytes", "buffer_violation")
+                "l1_need_bytes", "l2_need_bytes", "buffer_violation",
+                "latency_res_cycles", "dram_res_bytes", "e_l2_res_pj", "e_dram_res_pj", "energy_res_pj")
 (_O_COMP, _O_LAT, _O_MACS, _O_WORK, _O_UTIL, _O_NIN, _O_NOUT, _O_DRAM, _O_L1, _O_L2, _O_EOP, _O_EL1, _O_EL2,
- _O_EDRAM, _O_E, _O_L1N, _O_L2N, _O_VIOL) = range(len(LAYER_FIELDS))
+ _O_EDRAM, _O_E, _O_L1N, _O_L2N, _O_VIOL, _O_LATR, _O_DRAMR, _O_EL2R, _O_EDRAMR, _O_ER) = range(len(LAYER_FIELDS))
 
 # constant indices as plain ints (Numba cannot read class attributes)
 _C_EMAC, _C_EADD, _C_L1, _C_L2, _C_EDRAM, _C_PEAREA, _C_SRAM, _C_DB = (
@@ -109,7 +112,7 @@ _C_EMAC, _C_EADD, _C_L1, _C_L2, _C_EDRAM, _C_PEAREA, _C_SRAM, _C_DB = (
 # codes of the dataflow table (evo_codesign/dataflows.py) as plain ints for Numba
 _FAM_TWO_AXIS, _FAM_SYSTOLIC, _FAM_RS = FAMILIES["two_axis"], FAMILIES["systolic"], FAMILIES["row_stationary"]
 _DIM_K, _DIM_C, _DIM_Y, _DIM_X, _DIM_CRS, _DIM_YX = (DIMS[k] for k in ("K", "C", "Y", "X", "CRS", "YX"))
-_DW_SERIAL = DEPTHWISE["channel_serial"]
+_DW_SERIAL, _DW_PARALLEL = DEPTHWISE["channel_serial"], DEPTHWISE["channel_parallel"]
 #: the dataflow table the kernel reads, one row per dataflow in genome order
 DATAFLOW_TABLE = kernel_table()
 # tensors a loop dimension is relevant to: bit 1 weights, 2 inputs, 4 outputs
@@ -198,8 +201,11 @@ def _layer(d: np.ndarray, L: np.ndarray, c: np.ndarray, table: np.ndarray, out: 
     work = K * Dc * R * S * Q * P     # MACs, or compare/add operations of a pool
     macs = work if has_w else 0.0
 
+    # channel-parallel depthwise mapping (MAESTRO's dpt): channels over every PE, so the channel
+    # tile covers the array
+    chan_par = chw and dw_mode == _DW_PARALLEL and fam == _FAM_TWO_AXIS
+    tK = min(max(d[_D_TK], rows * cols), K) if chan_par else min(d[_D_TK], K)
     # tiles (clamped to the layer); input tile = output tile + halo
-    tK = min(d[_D_TK], K)
     tC = min(d[_D_TC], Dc)
     tQ = min(d[_D_TY], Q)
     tP = min(d[_D_TX], P)
@@ -243,7 +249,12 @@ def _layer(d: np.ndarray, L: np.ndarray, c: np.ndarray, table: np.ndarray, out: 
     # spatial mapping: compute cycles, NoC delivery factors (folds of dims a tensor does not depend
     # on) and each PE's share of the tiles (L1 need)
     chw_rel = _I if chw else 0
-    if fam == _FAM_RS:
+    if chan_par:
+        lanes = min(rows * cols, tK)
+        compute = _cdiv(K, lanes) * (work / K)
+        fW, fI, fO = 1.0, 1.0, 1.0          # every tensor depends on the channel: delivered once
+        pW = pI = pO = lanes
+    elif fam == _FAM_RS:
         # R-row sets stacked over rows (one output channel each), output rows over columns
         if R <= rows:
             copies = max(1.0, min(np.floor(rows / R), tK))
@@ -293,6 +304,16 @@ def _layer(d: np.ndarray, L: np.ndarray, c: np.ndarray, table: np.ndarray, out: 
     first = (W_tile + I_tile) * db / d[_D_OFF]
     latency = max(max(compute, noc_in / d[_D_NOC]), max(noc_out / d[_D_NOC], dram_b / d[_D_OFF])) + first
 
+    # activations resident in L2 between layers: DRAM carries the weights only (once when the layer
+    # fits L2, else as the weight tiles are re-fetched), and only the first weight tile is a
+    # non-overlapped off-chip load
+    if (W_full + I_full + O_full) * db <= d[_D_L2]:
+        dram_res_b = W_full * db
+    else:
+        dram_res_b = _fetches(o0, o1, o2, o3, nK, nC, nQ, nP, relW) * W_tile * db
+    latency_res = (max(max(compute, noc_in / d[_D_NOC]), max(noc_out / d[_D_NOC], dram_res_b / d[_D_OFF]))
+                   + W_tile * db / d[_D_OFF])
+
     e_mac = c[_C_EMAC]
     l1_acc = (3.0 * work if has_w else work + O_full) + (noc_in + noc_out) / db
     l2_acc = (noc_in + noc_out + dram_b) / db
@@ -300,6 +321,8 @@ def _layer(d: np.ndarray, L: np.ndarray, c: np.ndarray, table: np.ndarray, out: 
     e_l1 = l1_acc * c[_C_L1] * e_mac
     e_l2 = l2_acc * c[_C_L2] * e_mac
     e_dram = dram_b * c[_C_EDRAM]
+    e_l2_res = (noc_in + noc_out + dram_res_b) / db * c[_C_L2] * e_mac
+    e_dram_res = dram_res_b * c[_C_EDRAM]
 
     out[_O_COMP] = compute
     out[_O_LAT] = latency
@@ -319,6 +342,11 @@ def _layer(d: np.ndarray, L: np.ndarray, c: np.ndarray, table: np.ndarray, out: 
     out[_O_L1N] = l1_need
     out[_O_L2N] = l2_need
     out[_O_VIOL] = viol
+    out[_O_LATR] = latency_res
+    out[_O_DRAMR] = dram_res_b
+    out[_O_EL2R] = e_l2_res
+    out[_O_EDRAMR] = e_dram_res
+    out[_O_ER] = e_op + e_l1 + e_l2_res + e_dram_res
 
 
 @nb.njit(cache=True, nogil=True)
@@ -403,9 +431,11 @@ def area_um2(designs: np.ndarray, consts: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class DataflowResult:
     """Kernel outputs: ``per_layer`` (n_designs, n_layers, LAYER_FIELDS) for one instance of each
-    layer, and per-design network totals weighted by the layer counts: ``latency_cycles``,
-    ``compute_cycles``, ``latency_ns`` (at ``clock_mhz``), ``energy_pj``, ``area_um2`` and the worst
-    ``buffer_violation`` of any layer the network uses (``> 0``: infeasible)."""
+    layer, and per-design network totals weighted by the layer counts (each instance taking its
+    resident or its spilled costs, see :func:`dataflow_cost`): ``latency_cycles``,
+    ``compute_cycles``, ``latency_ns`` (at ``clock_mhz``), ``energy_pj``, ``area_um2``, the worst
+    ``buffer_violation`` of any layer the network uses (``> 0``: infeasible), ``dram_bytes`` and
+    ``energy_breakdown_pj`` (``mac``, ``l1``, ``l2``, ``dram``: pJ per level)."""
 
     per_layer: np.ndarray
     latency_cycles: np.ndarray
@@ -415,21 +445,35 @@ class DataflowResult:
     area_um2: np.ndarray
     buffer_violation: np.ndarray
     clock_mhz: float
+    dram_bytes: np.ndarray | None = None
+    energy_breakdown_pj: dict | None = None
 
     def layer(self, field: str) -> np.ndarray:
         """(n_designs, n_layers) view of one of :data:`LAYER_FIELDS`."""
         return self.per_layer[:, :, LAYER_FIELDS.index(field)]
 
 
+def _weighted(cnt: np.ndarray, res: np.ndarray | None, out: np.ndarray, spilled: int, resident: int) -> np.ndarray:
+    """Network totals of one field: spilled instances at their spilled cost, resident ones at theirs."""
+    if res is None:
+        return np.einsum("dl,dl->d", cnt, out[:, :, spilled])
+    return np.einsum("dl,dl->d", cnt - res, out[:, :, spilled]) + np.einsum("dl,dl->d", res, out[:, :, resident])
+
+
 def dataflow_cost(designs: np.ndarray, layers: np.ndarray, counts: np.ndarray | None = None, *,
                   constants: Mapping[str, float] | np.ndarray | None = None,
-                  clock_mhz: float = DEFAULT_CLOCK_MHZ) -> DataflowResult:
+                  clock_mhz: float = DEFAULT_CLOCK_MHZ, resident_counts: np.ndarray | None = None,
+                  boundary_bytes: np.ndarray | None = None) -> DataflowResult:
     """Run the kernel and weight per-layer costs into network totals.
 
     ``designs``: (n_designs, 15) from :func:`design_array` / :func:`designs_from_genomes`;
     ``layers``: a ``LAYER_DTYPE`` table (its ``count`` is the default weight) or a
     :func:`layer_array`; ``counts``: (n_designs, n_layers) or (n_layers,) instances of each layer in
     each design's network, e.g. from :func:`~evo_codesign.workload.layers.unique_across`.
+    ``resident_counts``: how many of those instances run with their activations kept in L2
+    (:class:`~evo_codesign.workload.liveness.Workload`); default none: every layer reads its input
+    from DRAM and writes its output back. ``boundary_bytes``: (n_designs,) network input and
+    output bytes that cross the chip boundary besides the layers' own traffic.
     """
     D = np.ascontiguousarray(np.atleast_2d(designs), dtype=np.float64)
     if D.shape[1] != len(DESIGN_COLUMNS):
@@ -442,19 +486,34 @@ def dataflow_cost(designs: np.ndarray, layers: np.ndarray, counts: np.ndarray | 
         default_counts = np.ones(len(La))
     cnt = default_counts if counts is None else np.asarray(counts, dtype=np.float64)
     cnt = np.broadcast_to(cnt, (len(D), len(La)))
+    res = None if resident_counts is None else np.broadcast_to(np.asarray(resident_counts, dtype=np.float64),
+                                                               (len(D), len(La)))
     c = constants if isinstance(constants, np.ndarray) else dataflow_constants(constants)
     out = np.empty((len(D), len(La), len(LAYER_FIELDS)))
     dataflow_kernel(D, La, np.ascontiguousarray(c, dtype=np.float64), DATAFLOW_TABLE, out)
-    lat = np.einsum("dl,dl->d", cnt, out[:, :, _O_LAT])
+    edge = np.zeros(len(D)) if boundary_bytes is None else np.asarray(boundary_bytes, dtype=np.float64)
+    lat = _weighted(cnt, res, out, _O_LAT, _O_LATR) + edge / D[:, _D_OFF]
     comp = np.einsum("dl,dl->d", cnt, out[:, :, _O_COMP])
-    energy = np.einsum("dl,dl->d", cnt, out[:, :, _O_E])
+    e_dram = _weighted(cnt, res, out, _O_EDRAM, _O_EDRAMR) + edge * c[_C_EDRAM]
+    parts = {"mac": np.einsum("dl,dl->d", cnt, out[:, :, _O_EOP]), "l1": np.einsum("dl,dl->d", cnt, out[:, :, _O_EL1]),
+             "l2": _weighted(cnt, res, out, _O_EL2, _O_EL2R), "dram": e_dram}
+    energy = parts["mac"] + parts["l1"] + parts["l2"] + parts["dram"]
+    dram = _weighted(cnt, res, out, _O_DRAM, _O_DRAMR) + edge
     viol = np.where(cnt > 0, out[:, :, _O_VIOL], 0.0).max(axis=1) if len(La) else np.zeros(len(D))
-    return DataflowResult(out, lat, comp, lat * 1e3 / clock_mhz, energy, area_um2(D, c), viol, clock_mhz)
+    return DataflowResult(out, lat, comp, lat * 1e3 / clock_mhz, energy, area_um2(D, c), viol, clock_mhz, dram, parts)
 
 
 def evaluate_designs(X_accelerator: np.ndarray, shapes: np.ndarray, counts: np.ndarray, *,
-                     constants: Mapping[str, float] | None = None,
-                     clock_mhz: float = DEFAULT_CLOCK_MHZ) -> DataflowResult:
-    """Cost each design's network: accelerator genes (n, 17), shape vocabulary, counts (n, n_shapes)."""
-    return dataflow_cost(designs_from_genomes(X_accelerator), shapes, counts, constants=constants,
-                         clock_mhz=clock_mhz)
+                     constants: Mapping[str, float] | None = None, clock_mhz: float = DEFAULT_CLOCK_MHZ,
+                     workload: Any = None) -> DataflowResult:
+    """Cost each design's network: accelerator genes (n, 17), shape vocabulary, counts (n, n_shapes).
+    With ``workload`` (a :class:`~evo_codesign.workload.liveness.Workload` of those shapes), the
+    units whose live activations fit a design's L2 run on chip."""
+    D = designs_from_genomes(X_accelerator)
+    if workload is None:
+        return dataflow_cost(D, shapes, counts, constants=constants, clock_mhz=clock_mhz)
+    c = dataflow_constants(constants)
+    capacity = D[:, _D_L2] / c[_C_DB]  # L2 is the global buffer that holds the live activations
+    return dataflow_cost(D, shapes, counts, constants=c, clock_mhz=clock_mhz,
+                         resident_counts=workload.resident_counts(capacity),
+                         boundary_bytes=workload.boundary_elements(capacity) * c[_C_DB])

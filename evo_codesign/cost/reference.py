@@ -76,8 +76,11 @@ def reference_layer_cost(design: Mapping[str, float | str], layer: Mapping[str, 
     c_per_k = 1.0 if channelwise else C / L["groups"]
     work = K * c_per_k * R * S * Q * P
 
-    tile = {"K": min(d["tile_K"], K), "C": min(d["tile_C"], c_per_k), "Y": min(d["tile_Y"], Q),
-            "X": min(d["tile_X"], P)}
+    row = by_name(dataflow)
+    # MAESTRO's depthwise mapping: channels across every PE; the channel tile covers the array
+    channel_parallel = channelwise and row.depthwise == "channel_parallel"
+    tile_k = min(max(d["tile_K"], rows * cols), K) if channel_parallel else min(d["tile_K"], K)
+    tile = {"K": tile_k, "C": min(d["tile_C"], c_per_k), "Y": min(d["tile_Y"], Q), "X": min(d["tile_X"], P)}
     halo_y = min((tile["Y"] - 1) * stride + (R - 1) * dil + 1, Y + 2 * pad)
     halo_x = min((tile["X"] - 1) * stride + (S - 1) * dil + 1, X + 2 * pad)
     tiles = {
@@ -101,9 +104,13 @@ def reference_layer_cost(design: Mapping[str, float | str], layer: Mapping[str, 
             + (n["O"] - first_visits) * tiles["O"]
 
     # spatial mapping: per-axis (tiled extent, tensors that depend on it, full extent)
-    row = by_name(dataflow)
     serial = channelwise and row.depthwise == "channel_serial"
-    if row.family == "row_stationary":
+    if channel_parallel:
+        lanes = min(rows * cols, tile["K"])
+        compute = sum(work / K for _ in _fold_sizes(K, lanes))
+        deliveries = {"W": 1.0, "I": 1.0, "O": 1.0}
+        share = {"W": lanes, "I": lanes, "O": lanes}
+    elif row.family == "row_stationary":
         if R <= rows:
             copies, r_used = max(1.0, min(math.floor(rows / R), tile["K"])), R
         else:
@@ -159,6 +166,13 @@ def reference_layer_cost(design: Mapping[str, float | str], layer: Mapping[str, 
     stream = max(compute, noc_in / d["noc_bytes_per_cycle"], noc_out / d["noc_bytes_per_cycle"],
                  dram_bytes / d["offchip_bytes_per_cycle"])
     latency = stream + (tiles["W"] + tiles["I"]) * db / d["offchip_bytes_per_cycle"]
+    # activations kept in L2 between layers: only weights come from DRAM
+    if sum(full.values()) * db <= d["l2_bytes"]:
+        dram_res = full["W"] * db
+    else:
+        dram_res = tile_fetches(order, trips, depends["W"]) * tiles["W"] * db
+    latency_res = max(compute, noc_in / d["noc_bytes_per_cycle"], noc_out / d["noc_bytes_per_cycle"],
+                      dram_res / d["offchip_bytes_per_cycle"]) + tiles["W"] * db / d["offchip_bytes_per_cycle"]
 
     e_mac = k["e_mac_pj"]
     l1_accesses = (3 * work if weighted else work + full["O"]) + (noc_in + noc_out) / db
@@ -167,6 +181,8 @@ def reference_layer_cost(design: Mapping[str, float | str], layer: Mapping[str, 
     e_l1 = l1_accesses * k["l1_access_mac_ratio"] * e_mac
     e_l2 = l2_accesses * k["l2_access_mac_ratio"] * e_mac
     e_dram = dram_bytes * k["e_dram_pj_per_byte"]
+    e_l2_res = (noc_in + noc_out + dram_res) / db * k["l2_access_mac_ratio"] * e_mac
+    e_dram_res = dram_res * k["e_dram_pj_per_byte"]
     return {
         "compute_cycles": compute, "latency_cycles": latency, "macs": work if weighted else 0.0, "work": work,
         "utilization": work / (compute * rows * cols) if compute > 0 else 0.0,
@@ -174,4 +190,6 @@ def reference_layer_cost(design: Mapping[str, float | str], layer: Mapping[str, 
         "l1_accesses": l1_accesses, "l2_accesses": l2_accesses, "e_op_pj": e_op, "e_l1_pj": e_l1, "e_l2_pj": e_l2,
         "e_dram_pj": e_dram, "energy_pj": e_op + e_l1 + e_l2 + e_dram, "l1_need_bytes": l1_need,
         "l2_need_bytes": l2_need, "buffer_violation": violation,
+        "latency_res_cycles": latency_res, "dram_res_bytes": dram_res, "e_l2_res_pj": e_l2_res,
+        "e_dram_res_pj": e_dram_res, "energy_res_pj": e_op + e_l1 + e_l2_res + e_dram_res,
     }

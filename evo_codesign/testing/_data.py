@@ -15,8 +15,8 @@ def designs(neural: str, hardware: str, n: int, seed: int = 0) -> tuple[JointSpa
     return space, space.sample(np.random.default_rng(seed), n)
 
 
-def workload_of(space: JointSpace, X: np.ndarray, protocol: str = "nb301") -> tuple[np.ndarray, np.ndarray]:
-    """(shapes, counts) of the designs' networks, as the evaluator builds them."""
+def workload_of(space: JointSpace, X: np.ndarray, protocol: str = "nb301"):
+    """The designs' networks (a :class:`~evo_codesign.workload.liveness.Workload`), as the evaluator builds them."""
     from ..evaluate import CodesignEvaluator
 
     # latency needs nothing but the hardware: the cheapest evaluator that knows the workload

@@ -24,15 +24,15 @@ COST_FIELDS = ("latency_ns", "energy_pj", "area_um2", "adc_energy_pj", "buffer_v
 
 def _cost(backend: HardwareBackend, neural: str = "cell", n: int = N_DESIGNS, seed: int = 0):
     space, X = designs(neural, backend.name, n, seed)
-    shapes, counts = workload_of(space, X)
-    return space, X, shapes, counts, backend.cost(space, X, shapes, counts)
+    wl = workload_of(space, X)
+    return space, X, wl, backend.cost(space, X, wl)
 
 
 def check_finite_positive(backend: HardwareBackend) -> None:
     """Latency, energy and area are finite and > 0, the rest finite and >= 0, one value per design,
     for random valid designs of the cell and the backbone space."""
     for neural in ("cell", "backbone"):
-        space, X, _, _, c = _cost(backend, neural)
+        space, X, _, c = _cost(backend, neural)
         assert isinstance(c, Costs), f"{backend.name}: cost() must return Costs, got {type(c).__name__}"
         for f in COST_FIELDS:
             v = np.asarray(getattr(c, f))
@@ -50,9 +50,9 @@ def check_finite_positive(backend: HardwareBackend) -> None:
 
 def check_batch_is_one_by_one(backend: HardwareBackend) -> None:
     """A batch costs exactly what its designs cost one at a time."""
-    space, X, shapes, counts, c = _cost(backend, n=8, seed=1)
+    space, X, wl, c = _cost(backend, n=8, seed=1)
     for i in range(len(X)):
-        one = backend.cost(space, X[i:i + 1], shapes, counts[i:i + 1])
+        one = backend.cost(space, X[i:i + 1], wl.rows(slice(i, i + 1)))
         for f in COST_FIELDS:
             assert np.array_equal(np.asarray(getattr(one, f)), np.asarray(getattr(c, f))[i:i + 1]), \
                 f"{backend.name}: design {i}'s {f} differs between a batch and one by one"
@@ -61,12 +61,12 @@ def check_batch_is_one_by_one(backend: HardwareBackend) -> None:
 def check_no_input_mutation(backend: HardwareBackend) -> None:
     """cost() leaves the genomes, shapes and counts it is given as they were."""
     space, X = designs("cell", backend.name, 8, seed=2)
-    shapes, counts = workload_of(space, X)
-    before = (X.copy(), copy.deepcopy(shapes), counts.copy())
-    backend.cost(space, X, shapes, counts)
+    wl = workload_of(space, X)
+    before = (X.copy(), copy.deepcopy(wl))
+    backend.cost(space, X, wl)
     assert np.array_equal(X, before[0]), f"{backend.name}: cost() modified X"
-    assert np.array_equal(shapes, before[1]), f"{backend.name}: cost() modified shapes"
-    assert np.array_equal(counts, before[2]), f"{backend.name}: cost() modified counts"
+    for f in ("shapes", "counts", "unit", "live_elements", "input_elements", "output_elements"):
+        assert np.array_equal(getattr(wl, f), getattr(before[1], f)), f"{backend.name}: cost() modified workload.{f}"
 
 
 def check_monotone(backend: HardwareBackend, n: int = 40) -> None:
@@ -79,9 +79,9 @@ def check_monotone(backend: HardwareBackend, n: int = 40) -> None:
             continue
         X0, X1 = X[up], X[up].copy()
         X1[:, pos] += 1
-        shapes, counts = workload_of(space, X0)
-        a = np.asarray(getattr(backend.cost(space, X0, shapes, counts), m.cost))
-        b = np.asarray(getattr(backend.cost(space, X1, shapes, counts), m.cost))
+        wl = workload_of(space, X0)
+        a = np.asarray(getattr(backend.cost(space, X0, wl), m.cost))
+        b = np.asarray(getattr(backend.cost(space, X1, wl), m.cost))
         tol = 1e-12 * np.maximum(np.abs(a), 1.0)
         bad = (b < a - tol) if m.direction > 0 else (b > a + tol)
         assert not bad.any(), (f"{backend.name}: raising {m.gene} moved {m.cost} against its documented direction "
