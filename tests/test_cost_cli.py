@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from evo_codesign.cli import main
@@ -45,12 +46,43 @@ def test_json_rows_and_total(capsys):
 
 
 def test_json_numbers_are_the_kernels(capsys):
-    rows = run_json(capsys, LAYERS, ACC)
     import tomllib
+
+    from evo_codesign.workload.liveness import sequential_live_elements
+
+    rows = run_json(capsys, LAYERS, ACC)
     cfg = accelerator_config_from_dict(tomllib.loads(ACC.read_text()))
-    r = dataflow_cost(cfg.design(), read_layers_csv(LAYERS).layers, clock_mhz=cfg.clock_mhz)
-    assert rows[-1]["latency_cycles"] == pytest.approx(r.latency_cycles[0])
-    assert rows[-1]["energy_pj"] == pytest.approx(r.energy_pj[0])
+    L = read_layers_csv(LAYERS).layers
+    r = dataflow_cost(cfg.design(), L, clock_mhz=cfg.clock_mhz)
+    # a layer whose input and output fit L2 keeps them on chip: the kernel's resident costs
+    on_chip = sequential_live_elements(L) <= cfg.l2_kib * 1024
+    assert [row["activations_on_chip"] for row in rows[:-1]] == on_chip.tolist()
+    for i, row in enumerate(rows[1:-2], start=1):  # first and last rows also carry the network's input/output
+        lat = r.layer("latency_res_cycles" if on_chip[i] else "latency_cycles")[0, i]
+        assert row["latency_cycles"] == pytest.approx(lat)
+        assert row["energy_pj"] == pytest.approx(r.layer("energy_res_pj" if on_chip[i] else "energy_pj")[0, i])
+        assert sum(row["energy_breakdown_pj"].values()) == pytest.approx(row["energy_pj"])
+    assert rows[-1]["energy_pj"] == pytest.approx(sum(row["energy_pj"] for row in rows[:-1]))
+    assert rows[-1]["energy_breakdown_pj"]["dram"] == pytest.approx(
+        sum(row["energy_breakdown_pj"]["dram"] for row in rows[:-1]))
+    assert rows[0]["mapping"]["dataflow"] == cfg.dataflow and set(rows[0]["mapping"]["tiles"]) == set("KCYX")
+
+
+def test_a_buffer_that_holds_the_activations_leaves_weights_input_and_output_in_dram(tmp_path, capsys):
+    from evo_codesign.workload.layers import layer_output_elements
+
+    acc = tmp_path / "big.toml"
+    acc.write_text('dataflow = "nvdla"\nl2_kib = 4096\n')
+    rows = run_json(capsys, LAYERS, acc)
+    L = read_layers_csv(LAYERS).layers
+    w = float((L["K"].astype(float) * (L["C"] // L["groups"]) * L["R"] * L["S"]
+               * np.isin(L["op"], (OP_CONV, OP_DWCONV, OP_LINEAR))).sum())
+    io = float(L[0]["C"]) * L[0]["Y"] * L[0]["X"] + float(layer_output_elements(L[-1:])[0])
+    assert all(row["activations_on_chip"] for row in rows[:-1])
+    assert rows[-1]["dram_bytes"] == pytest.approx(w + io)
+    small = tmp_path / "small.toml"
+    small.write_text('dataflow = "nvdla"\nl2_kib = 8\n')
+    assert run_json(capsys, LAYERS, small)[-1]["dram_bytes"] > 2 * (w + io)
 
 
 def test_text_output(capsys):

@@ -122,8 +122,9 @@ def test_whole_layer_in_l2_costs_compulsory_traffic_only():
 # too small for the layer (2,304 bytes). Tiles: W 64, I 512, O 512 bytes.
 #   order Y, X, K, C: W 4 fetches (256), I 4 (2048), O 2 (1024), no partial-sum re-reads = 3328
 #   order Y, X, C, K: W 4 (256), I 2 (1024), O 4 written (2048) + 2 re-read (1024)         = 4352
-# NoC on 4 x 4 nvdla (K 8 on 4 rows: 2 folds; C 8 on 4 cols: 2 folds), 4 steps:
-#   in = 4 x (64 x 1 + 512 x 2) = 4352; out = 4 x 512 x 2 = 4096
+# NoC on 4 x 4 nvdla (K 8 on 4 rows: 2 folds; C 8 on 4 cols: 2 folds), the same reuse rule between
+# L2 and the PEs' L1: W 4 fetches x 64 x 1 fold, I 4 x 512 x 2 (K folds), O stays while C runs
+# inside it: 2 fetches x 512 x 2 (C folds), no partial sums back: in = 256 + 4096 = 4352, out = 2048
 PW = one_layer(OP_CONV, 16, 16, 1, 1, 8, 8)
 
 
@@ -133,7 +134,10 @@ def test_hand_counted_traffic():
     yxck = design("nvdla", **tiles, order_Y=5, order_X=4, order_K=2, order_C=3)
     assert field(yxkc, PW, "dram_bytes") == 3328
     assert field(yxck, PW, "dram_bytes") == 4352
-    assert field(yxkc, PW, "noc_in_bytes") == 4352 and field(yxkc, PW, "noc_out_bytes") == 4096
+    assert field(yxkc, PW, "noc_in_bytes") == 4352 and field(yxkc, PW, "noc_out_bytes") == 2048
+    # C outside K: every K fold of outputs is drained and re-read: O 4 fetches out (4096), 2 back in (2048)
+    assert field(yxck, PW, "noc_out_bytes") == 4096
+    assert field(yxck, PW, "noc_in_bytes") == 4 * 64 + 2 * 512 * 2 + 2 * 512 * 2
 
 
 def test_hand_counted_energy_and_latency():
@@ -142,7 +146,7 @@ def test_hand_counted_energy_and_latency():
     r = dataflow_cost(d, PW)
     macs = 16 * 16 * 64
     compute = 4 * 4 * 64  # ceil(16/4) K folds x ceil(16/4) C folds x 64 output pixels
-    noc_in, noc_out, dram = 4352, 4096, 3328
+    noc_in, noc_out, dram = 4352, 2048, 3328
     assert r.layer("compute_cycles")[0, 0] == compute
     # the slowest of compute, NoC in/out, DRAM; plus the first W + I tile from DRAM
     assert r.latency_cycles[0] == max(compute, noc_in / 16, noc_out / 16, dram / 4) + (64 + 512) / 4
@@ -159,6 +163,17 @@ def test_loop_order_changes_traffic_when_l2_is_small():
     k_out = dataflow_cost(design("nvdla", **small, order_K=5, order_C=0, order_Y=1, order_X=1), L)
     c_out = dataflow_cost(design("nvdla", **small, order_K=0, order_C=5, order_Y=1, order_X=1), L)
     assert k_out.layer("dram_bytes")[0, 0] != c_out.layer("dram_bytes")[0, 0]
+    assert k_out.energy_pj[0] != c_out.energy_pj[0]
+
+
+def test_loop_order_changes_noc_traffic_when_l2_is_large():
+    # the layer fits L2 (compulsory DRAM only), yet which tile stays in the PEs depends on the order
+    L = one_layer(OP_CONV, 64, 64, 3, 3, 16, 16, pad=1)
+    big = dict(l2_kib=2048, tile_K=8, tile_C=8, tile_Y=4, tile_X=4)
+    k_out = dataflow_cost(design("nvdla", **big, order_K=5, order_C=0, order_Y=1, order_X=1), L)
+    c_out = dataflow_cost(design("nvdla", **big, order_K=0, order_C=5, order_Y=1, order_X=1), L)
+    assert k_out.layer("dram_bytes")[0, 0] == c_out.layer("dram_bytes")[0, 0]
+    assert k_out.layer("noc_in_bytes")[0, 0] != c_out.layer("noc_in_bytes")[0, 0]
     assert k_out.energy_pj[0] != c_out.energy_pj[0]
 
 

@@ -14,29 +14,74 @@ from .base import Costs, HardwareBackend, Monotone, register
 __all__ = ["DataflowBackend", "pe_array_rows", "report_total"]
 
 
+_ROW_FIELDS = ("compute_cycles", "macs", "utilization", "l1_need_bytes", "l2_need_bytes", "buffer_violation")
+
+
+def _mapping(cfg: Any) -> dict[str, Any]:
+    """What the cost command reports about how layers map onto the array."""
+    from ..dataflows import by_name
+    from ..space.accelerator import loop_order
+
+    row = by_name(cfg.dataflow)
+    return {"dataflow": row.name, "family": row.family, "rows": row.rows, "cols": row.cols, "time": row.time,
+            "depthwise": row.depthwise, "loop_order": "".join(loop_order({f"order_{d}": getattr(cfg, f"order_{d}")
+                                                                          for d in "KCYX"})),
+            "tiles": {d: getattr(cfg, f"tile_{d}") for d in "KCYX"}}
+
+
 def pe_array_rows(raw: Mapping[str, Any], layers: np.ndarray, names: Sequence[str], *,
                   extra_keys: tuple[str, ...] = ()) -> tuple[list[dict[str, Any]], dict[str, Any], float]:
     """Per-layer rows of one described PE-array design (``ACC.toml`` keys), its area/buffer/
-    utilisation facts and its clock (MHz). ``extra_keys``: keys of other engines to ignore."""
+    utilisation facts and its clock (MHz). ``extra_keys``: keys of other engines to ignore.
+
+    The layers run in file order as a sequential network: a layer keeps its input and output in
+    L2 when both fit (``activations_on_chip``), otherwise they go through DRAM; the network's input
+    and output cross the chip boundary once."""
     from ..cost.accelerator_config import accelerator_config_from_dict
+    from ..cost.constants import DC, dataflow_constants
+    from ..workload.liveness import sequential_live_elements
 
     cfg = accelerator_config_from_dict(raw, extra_keys=extra_keys)
     if not len(layers):
         return [], {"area_um2": 0.0, "buffer_violation": 0.0}, cfg.clock_mhz
-    r = df.dataflow_cost(cfg.design(), layers, constants=cfg.constants, clock_mhz=cfg.clock_mhz)
-    ns_per_cycle = 1e3 / cfg.clock_mhz
+    c = dataflow_constants(cfg.constants)
+    r = df.dataflow_cost(cfg.design(), layers, constants=c, clock_mhz=cfg.clock_mhz)
+    db, e_dram = float(c[DC.data_bytes]), float(c[DC.e_dram])
+    on_chip = sequential_live_elements(layers) * db <= cfg.l2_kib * 1024
+    boundary = np.zeros(len(layers))  # the network input (first layer) and output (last layer)
+    if on_chip[0]:
+        boundary[0] += float(layers[0]["C"]) * layers[0]["Y"] * layers[0]["X"] * db
+    if on_chip[-1]:
+        boundary[-1] += float(layers[-1]["K"]) * _out_pixels(layers[-1]) * db
+    mapping = _mapping(cfg)
     rows = []
     for i, n in enumerate(names):
-        v = {f: float(r.layer(f)[0, i]) for f in ("latency_cycles", "compute_cycles", "energy_pj", "macs",
-                                                  "utilization", "dram_bytes", "l1_need_bytes", "l2_need_bytes",
-                                                  "buffer_violation")}
-        rows.append({"name": n, "engine": "pe_array", **v, "latency_ns": v["latency_cycles"] * ns_per_cycle,
-                     "macs": int(v["macs"])})
+        res = bool(on_chip[i])
+        f = (lambda a, b: float(r.layer(b if res else a)[0, i]))
+        lat = f("latency_cycles", "latency_res_cycles") + boundary[i] / cfg.offchip_bytes_per_cycle
+        parts = {"mac": float(r.layer("e_op_pj")[0, i]), "l1": float(r.layer("e_l1_pj")[0, i]),
+                 "l2": f("e_l2_pj", "e_l2_res_pj"), "dram": f("e_dram_pj", "e_dram_res_pj") + boundary[i] * e_dram}
+        v = {k: float(r.layer(k)[0, i]) for k in _ROW_FIELDS}
+        rows.append({"name": n, "engine": "pe_array", "latency_cycles": lat, "compute_cycles": v["compute_cycles"],
+                     "energy_pj": sum(parts.values()), "macs": int(v["macs"]), "utilization": v["utilization"],
+                     "dram_bytes": f("dram_bytes", "dram_res_bytes") + boundary[i],
+                     "l1_need_bytes": v["l1_need_bytes"], "l2_need_bytes": v["l2_need_bytes"],
+                     "buffer_violation": v["buffer_violation"], "latency_ns": lat * 1e3 / cfg.clock_mhz,
+                     "activations_on_chip": res, "energy_breakdown_pj": parts, "mapping": mapping})
     # network utilisation: all work over all PE-cycles of compute (pools count as work)
     pe_cycles = float(r.compute_cycles[0]) * cfg.num_pes
     util = float(r.layer("work")[0].sum()) / pe_cycles if pe_cycles > 0 else 0.0
     return rows, {"area_um2": float(r.area_um2[0]), "buffer_violation": float(r.buffer_violation[0]),
                   "utilization": util}, cfg.clock_mhz
+
+
+def _out_pixels(layer: np.void) -> float:
+    from ..workload.layers import output_size
+
+    return float(output_size(int(layer["Y"]), int(layer["R"]), int(layer["stride"]), int(layer["pad"]),
+                             int(layer["dilation"])) * output_size(int(layer["X"]), int(layer["S"]),
+                                                                   int(layer["stride"]), int(layer["pad"]),
+                                                                   int(layer["dilation"])))
 
 
 def report_total(rows: list[dict], area_um2: float, clock_mhz: float, extra: Mapping[str, Any]) -> dict[str, Any]:
@@ -53,6 +98,10 @@ def report_total(rows: list[dict], area_um2: float, clock_mhz: float, extra: Map
              "tops_per_w": 2 * macs / energy if energy > 0 else 0.0,
              "tops_per_mm2": 2 * macs / lat_ns / 1000 / area_mm2 if lat_ns > 0 and area_mm2 > 0 else 0.0,
              "buffer_violation": extra.get("buffer_violation", 0.0)}
+    breakdowns = [r["energy_breakdown_pj"] for r in rows if "energy_breakdown_pj" in r]
+    if breakdowns:
+        total["energy_breakdown_pj"] = {k: sum(b[k] for b in breakdowns) for k in breakdowns[0]}
+        total["dram_bytes"] = sum(r.get("dram_bytes", 0.0) for r in rows)
     total.update({k: v for k, v in extra.items() if k not in total and k != "energy_pj"})
     return total
 

@@ -13,9 +13,7 @@ Omitted fields take these defaults (a mid-size NVDLA-like design)::
     order_K = 3                  # loop-order importance (outermost = highest), ties K, C, Y, X
     order_C = 2
     order_Y = 1
-    order_X = 0
-    order_R = 0                  # accepted for genome compatibility; R, S are never tiled
-    order_S = 0
+    order_X = 0                  # (R and S are never tiled: no order_R / order_S)
     tile_K = 16
     tile_C = 16
     tile_Y = 8
@@ -71,8 +69,6 @@ class AcceleratorConfig:
     offchip_bytes_per_cycle: int = _size(32, "off-chip bandwidth, bytes per cycle")
     order_K: int = _order(3, "K")
     order_C: int = _order(2, "C")
-    order_R: int = _order(0, "R")
-    order_S: int = _order(0, "S")
     order_Y: int = _order(1, "Y")
     order_X: int = _order(0, "X")
     tile_K: int = _size(16, "temporal tile of K, output channels")

@@ -232,7 +232,6 @@ def _layer(d: np.ndarray, L: np.ndarray, c: np.ndarray, table: np.ndarray, out: 
     if not _before(v1, o1, v2, o2):
         o1, o2, v1, v2 = o2, o1, v2, v1
     nK, nC, nQ, nP = _cdiv(K, tK), _cdiv(Dc, tC), _cdiv(Q, tQ), _cdiv(P, tP)
-    iters = nK * nC * nQ * nP
     relW = 0b0011
     relI = 0b1101 if chw else 0b1110
     relO = 0b1101
@@ -292,8 +291,15 @@ def _layer(d: np.ndarray, L: np.ndarray, c: np.ndarray, table: np.ndarray, out: 
         pI = (pr if rr & _I else 1.0) * (pc if rc & _I else 1.0)
         pO = (pr if rr & _O else 1.0) * (pc if rc & _O else 1.0)
 
-    noc_in = iters * (W_tile * fW + I_tile * fI) * db
-    noc_out = iters * O_tile * fO * db
+    # L2 -> PEs with the same reuse rule as DRAM -> L2, one level down: a tile stays in the PEs'
+    # L1 while loops it does not depend on run inside it (the L1 holds it: the capacity constraint),
+    # so the loop order decides NoC traffic whatever the L2 size; partial sums evicted while an
+    # outer C loop runs come back in
+    fetch_W = _fetches(o0, o1, o2, o3, nK, nC, nQ, nP, relW)
+    fetch_I = _fetches(o0, o1, o2, o3, nK, nC, nQ, nP, relI)
+    fetch_Ot = _fetches(o0, o1, o2, o3, nK, nC, nQ, nP, relO)
+    noc_in = (fetch_W * W_tile * fW + fetch_I * I_tile * fI + (fetch_Ot - nK * nQ * nP) * O_tile * fO) * db
+    noc_out = fetch_Ot * O_tile * fO * db
     dram_b = dram * db
 
     # capacity: one tile of each tensor in L2; each PE holds its share

@@ -93,7 +93,6 @@ def reference_layer_cost(design: Mapping[str, float | str], layer: Mapping[str, 
     trips = {"K": math.ceil(K / tile["K"]), "C": math.ceil(c_per_k / tile["C"]), "Y": math.ceil(Q / tile["Y"]),
              "X": math.ceil(P / tile["X"])}
     order = loop_order(d)
-    steps = math.prod(trips.values())
 
     if sum(full.values()) * db <= d["l2_bytes"]:
         dram_elems = sum(full.values())
@@ -156,8 +155,12 @@ def reference_layer_cost(design: Mapping[str, float | str], layer: Mapping[str, 
         used_r, used_c = min(t_r, rows), min(t_c, cols)
         share = {t: (used_r if t in rel_r else 1.0) * (used_c if t in rel_c else 1.0) for t in tiles}
 
-    noc_in = steps * (tiles["W"] * deliveries["W"] + tiles["I"] * deliveries["I"]) * db
-    noc_out = steps * tiles["O"] * deliveries["O"] * db
+    # the reuse rule again between L2 and the PEs' L1; evicted partial sums come back in
+    n_l1 = {t: tile_fetches(order, trips, depends[t]) for t in tiles}
+    psum_back = n_l1["O"] - trips["K"] * trips["Y"] * trips["X"]
+    noc_in = (n_l1["W"] * tiles["W"] * deliveries["W"] + n_l1["I"] * tiles["I"] * deliveries["I"]
+              + psum_back * tiles["O"] * deliveries["O"]) * db
+    noc_out = n_l1["O"] * tiles["O"] * deliveries["O"] * db
     dram_bytes = dram_elems * db
     l1_need = sum(math.ceil(tiles[t] / share[t]) for t in tiles) * db
     l2_need = sum(tiles.values()) * db

@@ -1,10 +1,11 @@
 """The dataflow-accelerator segment: PE array, buffers, bandwidths, dataflow and mapping genes.
 
 Mapping genes follow NAAS (Lin, Yang, Han, DAC 2021): the loop order is encoded as one
-*importance* value per loop dimension (outermost loop = most important; ties broken in the
-canonical order K, C, R, S, Y, X), so that crossover and mutation act on ordinary integer genes;
-tile genes give the temporal tile kept on chip per dimension, clamped to the layer's size by the
-cost model.
+*importance* value per tiled loop dimension (outermost loop = most important; ties broken in the
+canonical order K, C, Y, X), so that crossover and mutation act on ordinary integer genes; tile
+genes give the temporal tile kept on chip per dimension, clamped to the layer's size by the cost
+model. The filter window (R, S) is never tiled (a window is small and always whole in a PE), so it
+has no order genes: every gene here changes some cost (``tests/test_gene_effects.py``).
 
 Ranges reach small arrays (4 x 4 = 16 PEs), where the PE count binds and architecture rankings
 may change (the case the semi-decoupled premise has to survive), and large ones (64 x 64 = 4096).
@@ -26,7 +27,7 @@ __all__ = ["DATAFLOWS", "DATAFLOW_DOC", "LOOP_DIMS", "AcceleratorSegment", "loop
 #: Dataflow names (genome choices) and what each means, from the one dataflow table.
 DATAFLOW_DOC = {d.name: d.doc for d in _DATAFLOW_TABLE}
 DATAFLOWS: tuple[str, ...] = tuple(DATAFLOW_DOC)
-LOOP_DIMS = ("K", "C", "R", "S", "Y", "X")
+LOOP_DIMS = ("K", "C", "Y", "X")  # the tiled loops, in tie-breaking order
 _IMPORTANCE_LEVELS = tuple(range(6))
 
 
@@ -73,7 +74,7 @@ class AcceleratorSegment(Segment):
 
 
 def loop_order(decoded: Mapping[str, Any]) -> tuple[str, ...]:
-    """Loop dimensions from outermost to innermost: by descending importance, ties in K,C,R,S,Y,X order."""
+    """Tiled loop dimensions from outermost to innermost: by descending importance, ties in K,C,Y,X order."""
     imp = [decoded[f"order_{d}"] for d in LOOP_DIMS]
     idx = sorted(range(len(LOOP_DIMS)), key=lambda i: (-imp[i], i))
     return tuple(LOOP_DIMS[i] for i in idx)
