@@ -8,8 +8,9 @@ Python restatement of the same model is :mod:`evo_codesign.cost.reference`; the 
 agree on random designs and layers.
 
 **Spatial mapping and compute cycles** (one MAC or one pool compare/add per PE per cycle).
-Each MAESTRO-style dataflow puts one loop dimension on the array's rows and one on its columns,
-each limited by its tile: ``nvdla`` K x C (MAESTRO KC-P), ``shidiannao`` Y' x X' (output rows x
+Each MAESTRO-style dataflow puts one loop dimension on the array's rows and one on its columns
+(both read from the dataflow table, :mod:`evo_codesign.dataflows`), each limited by its tile:
+``nvdla`` K x C (MAESTRO KC-P), ``shidiannao`` Y' x X' (output rows x
 output columns; X-P), ``output_stationary`` Y' x K (YK-P). A dimension ``D`` on an axis of ``A``
 PEs with tile ``t`` takes ``ceil(D / min(A, t))`` folds; the last fold of a dimension that does not
 divide leaves PEs idle (edge folds). Compute cycles = folds_rows x folds_cols x (work per
@@ -30,8 +31,15 @@ times ``ceil(S_R / rows) ceil(S_C / cols)`` folds. SCALE-Sim's ``Total Cycles`` 
 last cycle, one less than this count; with that offset the two agree exactly on every golden row.
 So on a systolic array a larger array can take *more* cycles for a small layer (a longer pipeline
 to fill), as in SCALE-Sim.
-Depthwise convolutions and pools are channel-wise (one input channel per output channel): a
-K x C mapping uses one column, and a systolic array runs the K channels one after the other.
+Depthwise convolutions and pools are channel-wise (one input channel per output channel); each
+dataflow's table row says how they map. ``nvdla`` maps them *channel-parallel*, as MAESTRO's own
+depthwise mapping (its ``dpt`` directives: channels spatial over every PE, output rows and columns
+temporal, the window whole) and the semi-decoupled paper's MAESTRO runs do: ``ceil(K / min(PEs,
+t_K'))`` channel folds of ``R S Y' X'`` cycles, the channel tile ``t_K'`` widened to cover the
+array; a K x C mapping would put them on one column (one PE per row), which made depthwise layers
+63-80 % of our network latency against MAESTRO's 5-18 % (``python benchmarks/maestro/compare.py``).
+The others keep their dense mapping with one input channel per output channel; a systolic array
+runs the K channels one after the other.
 
 **Temporal mapping and reuse** (NAAS mapping genes). Tiles ``tile_K, tile_C, tile_Y, tile_X``
 (clamped to the layer; Y, X tiles are output rows/columns) are the working set moved between DRAM,
@@ -42,10 +50,23 @@ relevant loop reuse it (stationary), loops *outside* it force re-fetches. Weight
 inputs on C, Y, X (K, Y, X for channel-wise layers), with the convolution halo
 ``(t - 1) stride + (R - 1) dilation + 1``; outputs on K, Y, X, and partial sums are written back and
 re-read when a C loop sits outside them. When the whole layer fits in L2 only compulsory DRAM
-traffic remains. Between L2 and the PEs, each tile is delivered once per spatial fold of the array
-dimensions it does not depend on (multicast within a fold); partial sums leave once per fold of
-dimensions they reduce over. R and S are never tiled (a filter window is small), so their
-importance genes do not change traffic.
+traffic remains. The same rule applies one level down, between L2 and the PEs' L1 (which holds each
+PE's share of the tiles: the capacity constraint below): a tile stays in the PEs while loops it does
+not depend on run inside it, so the loop order decides NoC traffic at any L2 size. Each delivered
+tile goes once per spatial fold of the array dimensions it does not depend on (multicast within a
+fold); partial sums leave once per fold of dimensions they reduce over, and come back in when an
+outer C loop evicted them. R and S are never tiled (a filter window is small), and the genome has
+no order genes for them.
+
+**Activations on chip.** Every layer is costed twice: with its input read from and its output
+written to DRAM (``latency_cycles``, ``dram_bytes``, ``energy_pj``...), and with both kept in the L2
+global buffer from and for the neighbouring layers (``*_res`` fields: DRAM carries only the weights,
+once when the layer fits L2, as re-fetched weight tiles otherwise). Which applies is a property of
+the network and the buffer, not of the layer: :class:`~evo_codesign.workload.liveness.Workload`
+says which residency units (NB301 stages, or layers of a sequential network) have a live set that
+fits L2, and :func:`dataflow_cost` weights each instance accordingly, adding the network's input and
+output once. L2 is the one global buffer for weights tiles and live activations (as Eyeriss' global
+buffer and NVDLA's convolution buffer are); a unit whose live activations alone exceed it spills.
 
 **Runtime** per layer: the slowest of compute, NoC ingress, NoC egress and off-chip transfer
 (double-buffered overlap, MAESTRO's per-step max), plus the non-overlapped off-chip load of the
@@ -53,8 +74,9 @@ first weight and input tiles. ``compute_cycles`` is the same model with unlimite
 
 **Energy** (pJ): work x MAC (or add/compare) energy; L1 accesses (two operand reads and one
 partial-sum update per MAC, plus NoC fills and drains) x 1.68 MAC; L2 accesses (NoC traffic and
-DRAM fills) x 18.61 MAC (MAESTRO's multipliers); DRAM bytes x DRAM energy. Constants and sources:
-:mod:`evo_codesign.cost.constants`. Leakage is not modelled.
+DRAM fills) x 18.61 MAC (MAESTRO's multipliers); DRAM bytes x DRAM energy. Totals also come per
+level (``energy_breakdown_pj``: mac, l1, l2, dram). Constants and sources:
+:mod:`evo_codesign.cost.constants`. Leakage and NoC energy are not modelled.
 
 **Capacity** (unlike MAESTRO, which only warns): L2 must hold one tile of each tensor and each PE's
 L1 its share of them (a tensor's tile divided over the spatial dimensions it depends on). The
