@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from evo_codesign.cost.constants import DATAFLOW_CONSTANTS, dataflow_constants
+from evo_codesign.cost.constants import DATAFLOW_CONSTANTS, dataflow_constants, kernel_constants
 from evo_codesign.cost.dataflow import (DATAFLOW_TABLE, DESIGN_COLUMNS, LAYER_COLUMNS, LAYER_FIELDS, dataflow_cost,
                                         dataflow_kernel, designs_from_genomes, layer_array)
 from evo_codesign.cost.reference import reference_layer_cost
@@ -59,7 +59,7 @@ def main() -> None:
     rng = np.random.default_rng(0)
     W = cell_workload("nb301")
     La = layer_array(W.shapes)
-    c = dataflow_constants()
+    c = kernel_constants(dataflow_constants())
     D = designs_from_genomes(AcceleratorSegment().sample(rng, args.designs))
     out = np.empty((len(D), len(La), len(LAYER_FIELDS)))
     dataflow_kernel(D[:2], La, c, DATAFLOW_TABLE, out[:2])  # compile / load from the cache

@@ -153,7 +153,9 @@ def test_hand_counted_energy_and_latency():
     e_mac = CONSTS["e_mac_pj"]
     l1 = 3 * macs + noc_in + noc_out
     l2 = noc_in + noc_out + dram
-    expect = macs * e_mac + l1 * 1.68 * e_mac + l2 * 18.61 * e_mac + dram * CONSTS["e_dram_pj_per_byte"]
+    # on-chip energy at 32 nm (x node_energy_scale), DRAM off chip as it is
+    on_chip = macs * e_mac + l1 * 1.68 * e_mac + l2 * 18.61 * e_mac
+    expect = CONSTS["node_energy_scale"] * on_chip + dram * CONSTS["e_dram_pj_per_byte"]
     assert r.energy_pj[0] == pytest.approx(expect, rel=1e-12)
 
 
@@ -189,7 +191,20 @@ def test_pools_have_no_macs_but_cost_time_and_energy():
     r = dataflow_cost(design("shidiannao"), L)
     assert r.layer("macs")[0, 0] == 0 and r.layer("work")[0, 0] == 16 * 9 * 64
     assert r.latency_cycles[0] > 0 and r.energy_pj[0] > 0
-    assert r.layer("e_op_pj")[0, 0] == pytest.approx(16 * 9 * 64 * CONSTS["e_add_pj"])
+    assert r.layer("e_op_pj")[0, 0] == pytest.approx(16 * 9 * 64 * CONSTS["e_add_pj"] * CONSTS["node_energy_scale"])
+
+
+def test_energies_and_areas_follow_the_operand_width():
+    d = design("nvdla")
+    r8 = dataflow_cost(d, CONV)
+    r16 = dataflow_cost(d, CONV, constants={"data_bytes": 2.0})
+    mult, add = CONSTS["e_mac_pj"] - CONSTS["e_add_pj"], CONSTS["e_add_pj"]
+    mac16 = (mult * 2 ** CONSTS["mult_width_exponent"] + add * 2 ** CONSTS["add_width_exponent"]) / (mult + add)
+    assert r16.layer("e_op_pj")[0, 0] == pytest.approx(mac16 * r8.layer("e_op_pj")[0, 0])
+    # SRAM energy per access grows with the bits moved: twice the bytes per access at 16 bits
+    assert r16.layer("e_l1_pj")[0, 0] / r16.layer("l1_accesses")[0, 0] == pytest.approx(
+        2 * r8.layer("e_l1_pj")[0, 0] / r8.layer("l1_accesses")[0, 0])
+    assert r16.area_um2[0] > r8.area_um2[0]
 
 
 def test_constants_override_and_unknown_name():

@@ -83,8 +83,10 @@ L1 its share of them (a tensor's tile divided over the spatial dimensions it dep
 overflow ``need / capacity - 1`` (L1 plus L2) of the worst layer is the design's buffer constraint
 (``G > 0`` infeasible).
 
-**Area** (um^2): PEs (multiplier + adder) and SRAM bit cells of every L1 and the L2; NoC and SRAM
-periphery are not modelled (no sourced figure; see the constants table).
+**Area** (um^2): PEs (multiplier + adder) and SRAM macros (bit cells times CACTI's periphery
+factor) of every L1 and the L2, at 32 nm; the NoC's area is not modelled (no sourced figure; see the
+constants table). Energies and areas are at the chip's node and operand width
+(:func:`~evo_codesign.cost.constants.kernel_constants`).
 
 Data width: ``data_bytes`` (default 1 byte, int8) bytes per element for every tensor.
 """
@@ -100,7 +102,7 @@ import numpy as np
 from ..dataflows import DEPTHWISE, DIMS, FAMILIES, kernel_table
 from ..space.accelerator import DATAFLOWS, AcceleratorSegment
 from ..workload.layers import LAYER_DTYPE, OP_AVGPOOL, OP_DWCONV, OP_GAP, OP_MAXPOOL, output_size
-from .constants import DC, dataflow_constants
+from .constants import DC, KC, dataflow_constants, kernel_constants
 
 __all__ = ["DESIGN_COLUMNS", "LAYER_COLUMNS", "LAYER_FIELDS", "DataflowResult", "dataflow_kernel", "layer_array",
            "design_array", "designs_from_genomes", "dataflow_cost", "evaluate_designs", "area_um2",
@@ -129,8 +131,9 @@ LAYER_FIELDS = ("compute_cycles", "latency_cycles", "macs", "work", "utilization
  _O_EDRAM, _O_E, _O_L1N, _O_L2N, _O_VIOL, _O_LATR, _O_DRAMR, _O_EL2R, _O_EDRAMR, _O_ER) = range(len(LAYER_FIELDS))
 
 # constant indices as plain ints (Numba cannot read class attributes)
+# (the kernel's vector, evo_codesign.cost.constants.kernel_constants: per-access pJ at the chip's node and width)
 _C_EMAC, _C_EADD, _C_L1, _C_L2, _C_EDRAM, _C_PEAREA, _C_SRAM, _C_DB = (
-    DC.e_mac_pj, DC.e_add_pj, DC.l1_ratio, DC.l2_ratio, DC.e_dram, DC.pe_area, DC.sram_area, DC.data_bytes)
+    KC.e_mac, KC.e_add, KC.e_l1, KC.e_l2, KC.e_dram, KC.pe_area, KC.sram_area, KC.data_bytes)
 # codes of the dataflow table (evo_codesign/dataflows.py) as plain ints for Numba
 _FAM_TWO_AXIS, _FAM_SYSTOLIC, _FAM_RS = FAMILIES["two_axis"], FAMILIES["systolic"], FAMILIES["row_stationary"]
 _DIM_K, _DIM_C, _DIM_Y, _DIM_X, _DIM_CRS, _DIM_YX = (DIMS[k] for k in ("K", "C", "Y", "X", "CRS", "YX"))
@@ -346,10 +349,10 @@ def _layer(d: np.ndarray, L: np.ndarray, c: np.ndarray, table: np.ndarray, out: 
     l1_acc = (3.0 * work if has_w else work + O_full) + (noc_in + noc_out) / db
     l2_acc = (noc_in + noc_out + dram_b) / db
     e_op = work * (e_mac if has_w else c[_C_EADD])
-    e_l1 = l1_acc * c[_C_L1] * e_mac
-    e_l2 = l2_acc * c[_C_L2] * e_mac
+    e_l1 = l1_acc * c[_C_L1]
+    e_l2 = l2_acc * c[_C_L2]
     e_dram = dram_b * c[_C_EDRAM]
-    e_l2_res = (noc_in + noc_out + dram_res_b) / db * c[_C_L2] * e_mac
+    e_l2_res = (noc_in + noc_out + dram_res_b) / db * c[_C_L2]
     e_dram_res = dram_res_b * c[_C_EDRAM]
 
     out[_O_COMP] = compute
@@ -384,7 +387,7 @@ def dataflow_kernel(designs: np.ndarray, layers: np.ndarray, consts: np.ndarray,
 
     ``designs``: float64 (n_designs, 15) in :data:`DESIGN_COLUMNS` order (``l2_bytes`` in bytes);
     ``layers``: int64 (n_layers, 13) in :data:`LAYER_COLUMNS` order; ``consts``: the vector of
-    :func:`~evo_codesign.cost.constants.dataflow_constants`; ``table``: :data:`DATAFLOW_TABLE`.
+    :func:`~evo_codesign.cost.constants.kernel_constants`; ``table``: :data:`DATAFLOW_TABLE`.
     ``nogil``: threads may share a batch.
     """
     for i in range(designs.shape[0]):
@@ -450,10 +453,11 @@ def design_array(decoded: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> np
 
 
 def area_um2(designs: np.ndarray, consts: np.ndarray) -> np.ndarray:
-    """Area per design (um^2): PEs plus SRAM bit cells of all L1s and the L2."""
+    """Area per design (um^2): PEs plus SRAM macros (bit cells and periphery) of all L1s and the
+    L2; ``consts`` is the kernel's vector (:func:`~evo_codesign.cost.constants.kernel_constants`)."""
     pes = designs[:, _D_ROWS] * designs[:, _D_COLS]
     sram = pes * designs[:, _D_L1] + designs[:, _D_L2]
-    return pes * consts[DC.pe_area] + sram * consts[DC.sram_area]
+    return pes * consts[KC.pe_area] + sram * consts[KC.sram_area]
 
 
 @dataclass(frozen=True)
@@ -517,18 +521,19 @@ def dataflow_cost(designs: np.ndarray, layers: np.ndarray, counts: np.ndarray | 
     res = None if resident_counts is None else np.broadcast_to(np.asarray(resident_counts, dtype=np.float64),
                                                                (len(D), len(La)))
     c = constants if isinstance(constants, np.ndarray) else dataflow_constants(constants)
+    k = kernel_constants(c)
     out = np.empty((len(D), len(La), len(LAYER_FIELDS)))
-    dataflow_kernel(D, La, np.ascontiguousarray(c, dtype=np.float64), DATAFLOW_TABLE, out)
+    dataflow_kernel(D, La, np.ascontiguousarray(k, dtype=np.float64), DATAFLOW_TABLE, out)
     edge = np.zeros(len(D)) if boundary_bytes is None else np.asarray(boundary_bytes, dtype=np.float64)
     lat = _weighted(cnt, res, out, _O_LAT, _O_LATR) + edge / D[:, _D_OFF]
     comp = np.einsum("dl,dl->d", cnt, out[:, :, _O_COMP])
-    e_dram = _weighted(cnt, res, out, _O_EDRAM, _O_EDRAMR) + edge * c[_C_EDRAM]
+    e_dram = _weighted(cnt, res, out, _O_EDRAM, _O_EDRAMR) + edge * k[KC.e_dram]
     parts = {"mac": np.einsum("dl,dl->d", cnt, out[:, :, _O_EOP]), "l1": np.einsum("dl,dl->d", cnt, out[:, :, _O_EL1]),
              "l2": _weighted(cnt, res, out, _O_EL2, _O_EL2R), "dram": e_dram}
     energy = parts["mac"] + parts["l1"] + parts["l2"] + parts["dram"]
     dram = _weighted(cnt, res, out, _O_DRAM, _O_DRAMR) + edge
     viol = np.where(cnt > 0, out[:, :, _O_VIOL], 0.0).max(axis=1) if len(La) else np.zeros(len(D))
-    return DataflowResult(out, lat, comp, lat * 1e3 / clock_mhz, energy, area_um2(D, c), viol, clock_mhz, dram, parts)
+    return DataflowResult(out, lat, comp, lat * 1e3 / clock_mhz, energy, area_um2(D, k), viol, clock_mhz, dram, parts)
 
 
 def evaluate_designs(X_accelerator: np.ndarray, shapes: np.ndarray, counts: np.ndarray, *,
@@ -541,7 +546,7 @@ def evaluate_designs(X_accelerator: np.ndarray, shapes: np.ndarray, counts: np.n
     if workload is None:
         return dataflow_cost(D, shapes, counts, constants=constants, clock_mhz=clock_mhz)
     c = dataflow_constants(constants)
-    capacity = D[:, _D_L2] / c[_C_DB]  # L2 is the global buffer that holds the live activations
+    capacity = D[:, _D_L2] / c[DC.data_bytes]  # L2 is the global buffer that holds the live activations
     return dataflow_cost(D, shapes, counts, constants=c, clock_mhz=clock_mhz,
                          resident_counts=workload.resident_counts(capacity),
-                         boundary_bytes=workload.boundary_elements(capacity) * c[_C_DB])
+                         boundary_bytes=workload.boundary_elements(capacity) * c[DC.data_bytes])

@@ -177,14 +177,19 @@ def reference_layer_cost(design: Mapping[str, float | str], layer: Mapping[str, 
     latency_res = max(compute, noc_in / d["noc_bytes_per_cycle"], noc_out / d["noc_bytes_per_cycle"],
                       dram_res / d["offchip_bytes_per_cycle"]) + tiles["W"] * db / d["offchip_bytes_per_cycle"]
 
-    e_mac = k["e_mac_pj"]
+    # at the chip's node (Stillmaker & Baas factor) and operand width (bits / 8)
+    width, node = k["data_bytes"], k["node_energy_scale"]
+    add = k["e_add_pj"] * width ** k["add_width_exponent"]
+    e_mac = node * ((k["e_mac_pj"] - k["e_add_pj"]) * width ** k["mult_width_exponent"] + add)
+    per_l1 = node * k["l1_access_mac_ratio"] * k["e_mac_pj"] * width
+    per_l2 = node * k["l2_access_mac_ratio"] * k["e_mac_pj"] * width
     l1_accesses = (3 * work if weighted else work + full["O"]) + (noc_in + noc_out) / db
     l2_accesses = (noc_in + noc_out + dram_bytes) / db
-    e_op = work * (e_mac if weighted else k["e_add_pj"])
-    e_l1 = l1_accesses * k["l1_access_mac_ratio"] * e_mac
-    e_l2 = l2_accesses * k["l2_access_mac_ratio"] * e_mac
+    e_op = work * (e_mac if weighted else node * add)
+    e_l1 = l1_accesses * per_l1
+    e_l2 = l2_accesses * per_l2
     e_dram = dram_bytes * k["e_dram_pj_per_byte"]
-    e_l2_res = (noc_in + noc_out + dram_res) / db * k["l2_access_mac_ratio"] * e_mac
+    e_l2_res = (noc_in + noc_out + dram_res) / db * per_l2
     e_dram_res = dram_res * k["e_dram_pj_per_byte"]
     return {
         "compute_cycles": compute, "latency_cycles": latency, "macs": work if weighted else 0.0, "work": work,
