@@ -15,8 +15,9 @@ import time
 import numpy as np
 
 from evo_codesign.cost import reference_crossbar as ref
-from evo_codesign.cost.crossbar import (KNOBS, LAYER_COLUMNS, LAYER_FIELDS, TOTAL_FIELDS, crossbar_cost,
-                                       crossbar_kernel, designs_from_genomes, layer_array)
+from evo_codesign.backends.crossbar import chip_knob_array
+from evo_codesign.cost.crossbar import (KNOBS, LAYER_COLUMNS, LAYER_FIELDS, SCHEDULES, TOTAL_FIELDS, crossbar_cost,
+                                       crossbar_kernel, designs_from_genomes, global_buffer_bits, layer_array)
 from evo_codesign.cost.constants_imc import imc_constants
 from evo_codesign.space.joint import make_space
 from evo_codesign.workload.cells import cell_network
@@ -31,33 +32,36 @@ def benchmark_crossbar(n_designs: int = 2000, n_ref_designs: int = 20, seed: int
     net = cell_network(X[0, space.slices["cell"]])
     U, _ = net.unique(by_group=True)
     knobs = designs_from_genomes(seg, X[:, space.slices["imc"]])
+    chip = chip_knob_array(seg, X[:, space.slices["imc"]])  # schedule, tiles, duplication genes
     consts = imc_constants()
-    crossbar_cost(knobs[:2], U, constants=consts)  # compile / load from cache
+    crossbar_cost(knobs[:2], U, constants=consts, chip=chip[:2])  # compile / load from cache
     n_eval = n_designs * len(U)
     # the kernel itself on preallocated outputs (as the dataflow kernel is timed) ...
     La_k = layer_array(U)
     cnt = np.ascontiguousarray(np.broadcast_to(U["count"].astype(np.float64), (len(knobs), len(La_k))))
     per_layer = np.empty((len(knobs), len(La_k), len(LAYER_FIELDS)))
     totals = np.empty((len(knobs), len(TOTAL_FIELDS)))
+    gb = global_buffer_bits(La_k, cnt, chip, consts)
     best = np.inf
     for _ in range(repeat):
         t0 = time.perf_counter()
-        crossbar_kernel(knobs, La_k, cnt, consts, per_layer, totals)
+        crossbar_kernel(knobs, chip, gb, La_k, cnt, consts, per_layer, totals)
         best = min(best, time.perf_counter() - t0)
     # ... and through the wrapper, which also allocates the (designs x layers x fields) outputs
     best_wrapper = np.inf
     for _ in range(repeat):
         t0 = time.perf_counter()
-        crossbar_cost(knobs, U, constants=consts)
+        crossbar_cost(knobs, U, constants=consts, chip=chip)
         best_wrapper = min(best_wrapper, time.perf_counter() - t0)
 
     La = layer_array(U)
     layers = [dict(zip(LAYER_COLUMNS, map(int, row))) for row in La]
     dec = [seg.decode(x) for x in X[:n_ref_designs, space.slices["imc"]]]
     t0 = time.perf_counter()
-    for d in dec:
+    for i, d in enumerate(dec):
         per_group = [{k: (d[k][g] if isinstance(d[k], list) else d[k]) for k in KNOBS} for g in range(len(seg.groups))]
-        ref.network_cost(per_group, layers, U["count"], consts)
+        c = {"schedule": SCHEDULES[int(chip[i, 0])], "tiles": chip[i, 1], "duplication": chip[i, 2]}
+        ref.network_cost(per_group, layers, U["count"], consts, chip=c, gb_bits=gb[i])
     t_ref = time.perf_counter() - t0
     ref_rate = n_ref_designs * len(U) / t_ref
     rate = n_eval / best

@@ -11,7 +11,10 @@ non-dominated designs, at most ``pop_size`` of them); ``hv_evaluated`` scores ev
 phase evaluated, which is what the curves show. Multi-phase strategies only produce designs in the final
 objective space in their last phase, so their curves start after the earlier phases' evaluations.
 Scoring is :mod:`evo_codesign.scoring` (shared with ``tune``); :func:`report` writes the summary
-table and the plots, and :func:`compare` calls it.
+table and the plots, and :func:`compare` calls it. Only feasible front designs are scored; when no
+run's final front holds one, nothing is scored and :attr:`Comparison.warning` names the constraint
+that binds. The output folder is locked for the whole comparison and every file in it is written
+atomically.
 """
 
 from __future__ import annotations
@@ -26,9 +29,12 @@ import numpy as np
 import pandas as pd
 
 from .config import Config
-from .errors import ExistingRunError, UsageError
+from .errors import CorruptFileError, ExistingRunError, UsageError
 from .evaluate import build_evaluator
+from .io.atomic import atomic_write_text
 from .io.history import evaluation_log, hv_curve
+from .io.lock import folder_lock
+from .io.readers import read_json
 from .metrics import evals_to_fraction
 from .runner import run_independent
 from .scoring import Reference
@@ -78,17 +84,28 @@ def _check(cfg: Config, out: Path, strategies: Sequence[str], repeats: int, resu
                                    f"(resume=True) to continue them, or choose another --out")
 
 
-def _score(results: list[StrategyResult], curves: pd.DataFrame, ref: Reference) -> pd.DataFrame:
+def feasible_F(result: StrategyResult) -> np.ndarray:
+    """A run's final front objectives (minimisation form), its feasible designs only."""
+    if "feasible" not in result.front or not len(result.F):
+        return result.F
+    return result.F[result.front["feasible"].to_numpy(dtype=bool)]
+
+
+def _score(results: list[StrategyResult], curves: pd.DataFrame, ref: Reference | None) -> pd.DataFrame:
     rows = []
+    nan = float("nan")
     for r in results:
-        c = curves[(curves.strategy == r.strategy) & (curves.seed == r.seed)]
+        c = curves[(curves.strategy == r.strategy) & (curves.seed == r.seed)] if len(curves) else curves
+        F = feasible_F(r)
+        ok = ref is not None and ref.hv > 0
         rows.append({"strategy": r.strategy, "seed": r.seed, "evaluations": r.evaluations, "wall_s": r.wall_s,
-                     "hv": ref.hv_fraction(r.F) if ref.hv > 0 else float("nan"),
+                     "feasible": int(len(F)),
+                     "hv": ref.hv_fraction(F) if ok else nan,
                      # every design the run evaluated (in its last phase), not only its final population
-                     "hv_evaluated": float(c.hv.max()) / ref.hv if ref.hv > 0 and len(c) else float("nan"),
-                     "igd_plus": ref.igd_plus(r.F),
-                     "evals_to_95": evals_to_fraction(c.evaluations, c.hv, ref.hv, 0.95),
-                     "evals_to_99": evals_to_fraction(c.evaluations, c.hv, ref.hv, 0.99),
+                     "hv_evaluated": float(c.hv.max()) / ref.hv if ok and len(c) else nan,
+                     "igd_plus": ref.igd_plus(F) if ref is not None else nan,
+                     "evals_to_95": evals_to_fraction(c.evaluations, c.hv, ref.hv, 0.95) if ok else nan,
+                     "evals_to_99": evals_to_fraction(c.evaluations, c.hv, ref.hv, 0.99) if ok else nan,
                      **{k: v for k, v in r.details.items() if np.isscalar(v)}})
     return pd.DataFrame(rows)
 
@@ -101,9 +118,13 @@ class Comparison:
     per_run: pd.DataFrame
     curves: pd.DataFrame
     fronts: pd.DataFrame
-    reference: Reference
+    reference: Reference | None
     table: pd.DataFrame | None = None
     plots: list[Path] = field(default_factory=list)
+    #: runs whose final front holds no feasible design, each with the constraint that binds; and
+    #: ``warning``: set when no run has one (nothing could be scored)
+    infeasible: list[str] = field(default_factory=list)
+    warning: str | None = None
 
     def __iter__(self):  # ``per_run, curves, fronts = compare(...)`` keeps working
         return iter((self.per_run, self.curves, self.fronts))
@@ -130,35 +151,61 @@ def compare(cfg: Config, out: str | Path, *, strategies: Sequence[str] | None = 
     for s in strategies:
         get(s)  # unknown names: an error listing the registered ones
     per_strategy = _options_for(strategies, options)
-    _check(cfg, out, strategies, repeats, resume)
-    out.mkdir(parents=True, exist_ok=True)
-    if evaluator is None:
-        evaluator = build_evaluator(cfg, space_for(cfg))  # built once, shared by every run
-    # independent runs: in parallel workers when run.n_jobs != 1 (each run is deterministic on its own)
-    tasks = [(s, cfg, cfg.seed + k, out / f"seed{cfg.seed + k}", embedding, resume, evaluator, per_strategy[s])
-             for s in strategies for k in range(repeats)]
-    log.info("compare: %d runs (%s x %d seeds) into %s", len(tasks), ", ".join(strategies), repeats, out)
-    results: list[StrategyResult] = run_independent(_run_one, tasks, n_jobs=cfg.run.n_jobs)
-    objectives = list(evaluator.objective_names)
-    ref = (Reference.exact(reference_F) if reference_F is not None
-           else Reference.from_fronts([r.F for r in results]))
-    curves = pd.concat([_curve(r, objectives, ref) for r in results], ignore_index=True)
-    per_run = _score(results, curves, ref)
-    fronts = pd.concat([r.front for r in results], ignore_index=True)
-    per_run.to_csv(out / "runs.csv", index=False)
-    curves.to_csv(out / "hv_curves.csv", index=False)
-    fronts.to_csv(out / "fronts.csv", index=False)
-    (out / "reference.json").write_text(json.dumps({**ref.to_dict(), "objectives": objectives}, indent=1))
-    result = Comparison(per_run, curves, fronts, ref)
-    report(cfg, out, result, repeats=repeats, plots=plots)
+    with folder_lock(out, what="compare"):
+        _check(cfg, out, strategies, repeats, resume)
+        if evaluator is None:
+            evaluator = build_evaluator(cfg, space_for(cfg))  # built once, shared by every run
+        if not resume:
+            from .feasibility import check_satisfiable
+            check_satisfiable(evaluator, space_for(cfg), seed=cfg.seed)
+        # independent runs: in parallel workers when run.n_jobs != 1 (each run is deterministic on its own)
+        tasks = [(s, cfg, cfg.seed + k, out / f"seed{cfg.seed + k}", embedding, resume, evaluator, per_strategy[s])
+                 for s in strategies for k in range(repeats)]
+        log.info("compare: %d runs (%s x %d seeds) into %s", len(tasks), ", ".join(strategies), repeats, out)
+        results: list[StrategyResult] = run_independent(_run_one, tasks, n_jobs=cfg.run.n_jobs)
+        result = _assemble(results, evaluator, reference_F)
+        _write(out, result, list(evaluator.objective_names))
+        report(cfg, out, result, repeats=repeats, plots=plots and result.reference is not None)
     return result
+
+
+def _assemble(results: list[StrategyResult], evaluator: Any, reference_F: np.ndarray | None) -> Comparison:
+    from .feasibility import constraint_limits, infeasible_front_message
+
+    objectives = list(evaluator.objective_names)
+    limits, names = constraint_limits(evaluator), list(evaluator.constraint_names)
+    feasible = [feasible_F(r) for r in results]
+    infeasible = [f"{r.strategy} seed {r.seed}: {infeasible_front_message(r.front, limits, names)}"
+                  for r, F in zip(results, feasible) if not len(F)]
+    fronts = pd.concat([r.front for r in results], ignore_index=True)
+    if reference_F is not None:
+        ref: Reference | None = Reference.exact(reference_F)
+    elif any(len(F) for F in feasible):
+        ref = Reference.from_fronts(feasible)
+    else:
+        ref = None
+    curves = pd.concat([_curve(r, objectives, ref) for r in results], ignore_index=True) if ref is not None \
+        else pd.DataFrame(columns=["gen", "evaluations", "hv", "strategy", "seed"])
+    result = Comparison(_score(results, curves, ref), curves, fronts, ref, infeasible=infeasible)
+    if not any(len(F) for F in feasible):
+        why = infeasible_front_message(fronts, limits, names) or "no feasible design"
+        result.warning = f"no run found a feasible design, so nothing was scored: {why}"
+    return result
+
+
+def _write(out: Path, result: Comparison, objectives: list[str]) -> None:
+    atomic_write_text(out / "runs.csv", result.per_run.to_csv(index=False))
+    atomic_write_text(out / "hv_curves.csv", result.curves.to_csv(index=False))
+    atomic_write_text(out / "fronts.csv", result.fronts.to_csv(index=False))
+    ref = result.reference.to_dict() if result.reference is not None else {"reference": None}
+    atomic_write_text(out / "reference.json", json.dumps({**ref, "objectives": objectives}, indent=1))
 
 
 def report(cfg: Config, out: Path, result: Comparison, *, repeats: int, plots: bool = True) -> None:
     """``summary.csv`` and (``plots``) the figures: fronts overlaid (2-D and 3-D), hypervolume
     against evaluations on the table's scale, and for cell spaces the rank heatmap."""
     result.table = summary_table(result.per_run)
-    result.table.to_csv(out / "summary.csv", index=False)
+    atomic_write_text(out / "summary.csv", result.table.to_csv(index=False))
     if not plots:
         return
     from .plot.figures import plot_fronts, plot_hv_curves
@@ -251,7 +298,7 @@ def rank_heatmap(cfg: Config, fronts: pd.DataFrame, out: Path, what: str) -> lis
     if cfg.space.neural != "cell" or not len(fronts):
         return []
     M = rank_matrix(cfg, fronts)
-    M.to_csv(out / "rank_correlation.csv")
+    atomic_write_text(out / "rank_correlation.csv", M.to_csv())
     return plot_rank_heatmap(M, out / "rank_correlation",
                              title=f"Spearman of 50 random cells' latency between {what} accelerators")
 
@@ -260,9 +307,10 @@ def run_dirs_heatmap(run_dirs: Sequence[str | Path], out: str | Path) -> list[Pa
     """:func:`rank_heatmap` of the front accelerators of run directories (runs and strategy phases
     record their config in ``run.json``; cell-space ones get the heatmap)."""
     from .config import config_from_dict
+    from .io.frames import read_front
 
-    info = json.loads((Path(run_dirs[0]) / "run.json").read_text())
-    if "config" not in info:
+    info = read_json(Path(run_dirs[0]) / "run.json", CorruptFileError, what="run file", expect=dict)
+    if not isinstance(info.get("config"), dict):
         return []
-    fronts = pd.concat([pd.read_csv(Path(d) / "front.csv") for d in run_dirs], ignore_index=True)
+    fronts = pd.concat([read_front(d) for d in run_dirs], ignore_index=True)
     return rank_heatmap(config_from_dict(info["config"]), fronts, Path(out), "front")

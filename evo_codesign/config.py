@@ -100,9 +100,15 @@ class PrecisionConfig:
 
 @dataclass(frozen=True)
 class RunConfig:
-    n_jobs: int = opt(1, lo=-1, hi=1024, doc="workers for large batches; -1 = all cores")
+    # joblib's convention, the same for run, compare and tune: -1 = all cores, -2 = all but one, ...
+    n_jobs: int = opt(1, lo=-1024, hi=1024, doc="workers; 1 = serial, -1 = all cores, -2 = all but one, ...; not 0")
     checkpoint_every: int = opt(5, lo=1, hi=10**6, doc="generations between checkpoints")
     progress: bool = opt(False)
+
+    def __post_init__(self) -> None:
+        if self.n_jobs == 0:
+            raise ConfigError("run.n_jobs (--n-jobs): 0 is not allowed; 1 = serial, -1 = all cores, "
+                              "-2 = all cores but one, ...")
 
 
 @dataclass(frozen=True)
@@ -144,6 +150,13 @@ def load_config(path: str | Path | None = None, *, overrides: Mapping[str, Any] 
     An override whose value is None is skipped (no config value is ever None), so command lines
     can pass their optional flags straight through."""
     data: dict[str, Any] = {} if path is None else read_toml(path, ConfigError, what="config")
+    try:
+        return _with_overrides(data, overrides)
+    except ConfigError as e:
+        raise ConfigError(f"{path}: {e}" if path is not None else str(e)) from None
+
+
+def _with_overrides(data: dict[str, Any], overrides: Mapping[str, Any] | None) -> Config:
     for dotted, value in (overrides or {}).items():
         if value is None:
             continue

@@ -2,7 +2,10 @@
 
 One root seed fixes everything: pymoo's ``random_state`` (from ``seed``) drives every operator, the
 evaluation cache returns bit-identical values for repeated designs, and a checkpoint is the pickled
-live algorithm (FIELD_NOTES: pymoo resumes bit-identically from it). The budget is counted in unique
+live algorithm (FIELD_NOTES: pymoo resumes bit-identically from it) with a summary of the
+evaluation-log rows it has seen, which :func:`resume_state` checks the log against. A run without
+a checkpoint is replayed from its root seed with the logged rows as the cache (:func:`replay_state`),
+which re-evaluates nothing and ends as the uninterrupted run. The budget is counted in unique
 designs; a generation is started only if a full batch of offspring still fits in it, so a run never
 exceeds its budget.
 """
@@ -17,13 +20,14 @@ from pymoo.algorithms.moo.nsga2 import NSGA2
 from pymoo.core.termination import Termination
 
 from .config import SearchConfig
-from .errors import UsageError
+from .errors import CorruptFileError, UsageError
 from .io.rundir import RunDir
 from .operators import BlockUniformCrossover, CanonicalDuplicates, SpaceMutation, SpaceRepair, SpaceSampling
 from .problem import CodesignProblem
 from .space.joint import JointSpace
 
-__all__ = ["UniqueBudget", "build_nsga2", "GAState", "start", "resume_state", "run_until_done", "front_arrays"]
+__all__ = ["UniqueBudget", "build_nsga2", "GAState", "start", "resume_state", "replay_state", "run_until_done",
+           "front_arrays"]
 
 
 class UniqueBudget(Termination):
@@ -68,10 +72,12 @@ def build_nsga2(space: JointSpace, search: SearchConfig) -> NSGA2:
 
 @dataclass
 class GAState:
-    """What a checkpoint holds: the live algorithm (with problem, cache and RNG) and the generation."""
+    """What a checkpoint holds: the live algorithm (with problem, cache and RNG), the generation and
+    the evaluation log's summary at that generation (:meth:`RunDir.log_summary`)."""
 
     algorithm: Any
     gen: int
+    log_summary: dict | None = None
 
     @property
     def problem(self) -> CodesignProblem:
@@ -87,11 +93,28 @@ def start(problem: CodesignProblem, search: SearchConfig, seed: int) -> GAState:
 
 
 def resume_state(rundir: RunDir) -> GAState:
-    """Load the checkpoint and refill the cache from the evaluation log."""
-    state: GAState = rundir.load_checkpoint()
+    """Load the checkpoint, check the evaluation log against it (a log that lost or changed rows
+    the checkpoint saw is refused: :class:`~evo_codesign.errors.LogMismatchError`) and refill the
+    cache from the log."""
+    state = rundir.load_checkpoint()
+    if not isinstance(state, GAState) or not hasattr(state.algorithm, "problem"):
+        raise CorruptFileError(f"{rundir.path / rundir.CHECKPOINT} does not hold a search state "
+                               f"(it holds a {type(state).__name__}); delete it and resume again to replay the run "
+                               f"from its evaluation log")
+    rows = rundir.rows()
+    rundir.verify_log(getattr(state, "log_summary", None), state.gen)
     cache = state.problem.cache
     cache.log = rundir
-    cache.restore(rundir.rows(), counted_up_to_gen=state.gen)
+    cache.restore(rows, counted_up_to_gen=state.gen)
+    return state
+
+
+def replay_state(problem: CodesignProblem, search: SearchConfig, seed: int, rundir: RunDir) -> GAState:
+    """A run that stopped before its first checkpoint: start it again from its root seed with every
+    logged row in the cache (none counted yet), so the replayed generations re-evaluate nothing
+    and the run ends exactly as an uninterrupted one."""
+    state = start(problem, search, seed)
+    problem.cache.restore(rundir.rows(), counted_up_to_gen=0)
     return state
 
 
@@ -110,10 +133,15 @@ def run_until_done(state: GAState, rundir: RunDir | None, *, checkpoint_every: i
         if on_generation is not None:
             on_generation(state)
         if rundir is not None and state.gen % checkpoint_every == 0:
-            rundir.save_checkpoint(state)
+            _checkpoint(state, rundir)
     if rundir is not None:
-        rundir.save_checkpoint(state)
+        _checkpoint(state, rundir)
     return state
+
+
+def _checkpoint(state: GAState, rundir: RunDir) -> None:
+    state.log_summary = rundir.log_summary(state.gen)
+    rundir.save_checkpoint(state)
 
 
 def front_arrays(state: GAState) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -8,7 +8,8 @@ They also derive from :class:`ValueError`, so callers that caught ``ValueError``
 
 from __future__ import annotations
 
-__all__ = ["EvoCodesignError", "UsageError", "MissingDependencyError", "MissingFileError", "ExistingRunError"]
+__all__ = ["EvoCodesignError", "UsageError", "MissingDependencyError", "MissingFileError", "ExistingRunError",
+           "CorruptFileError", "LogMismatchError", "DiskError", "RunInUseError", "InfeasibleFrontWarning"]
 
 
 class EvoCodesignError(ValueError):
@@ -30,3 +31,29 @@ class MissingFileError(EvoCodesignError, FileNotFoundError):
 
 class ExistingRunError(EvoCodesignError, FileExistsError):
     """The output folder already holds a run that this request would overwrite."""
+
+
+class CorruptFileError(EvoCodesignError):
+    """A file is there but cannot be read as what it should be (truncated, garbage, not UTF-8, the
+    wrong JSON type, a damaged database). The message names the file, the cause and what to do."""
+
+
+class LogMismatchError(CorruptFileError):
+    """A run's evaluation log disagrees with its checkpoint (missing, emptied, truncated or edited
+    rows). The log is the source of truth, so the run is not resumed on a fresh budget."""
+
+
+class DiskError(EvoCodesignError, OSError):
+    """Writing a file failed for a reason outside the program: the disk is full, the file system is
+    read-only, permission is denied. The message names the file and the cause; what was committed
+    before is kept."""
+
+
+class RunInUseError(UsageError):
+    """Another process holds the run directory's lock (a run, resume, comparison or tuning session
+    writing into it); the message names the holder."""
+
+
+class InfeasibleFrontWarning(UserWarning):
+    """A search ended with no feasible design on its final front; the message names the constraint
+    that binds. The command line prints it and exits with status 3."""

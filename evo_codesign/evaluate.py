@@ -54,6 +54,7 @@ CONSTRAINTS: dict[str, tuple[str, str, str]] = {
     "power_mw": ("power_mw", "power_mw_max", "max"),
     "accuracy_min": ("accuracy", "accuracy_min", "min"),
     "buffer_capacity": ("buffer_violation", "", "flag"),
+    "crossbar_capacity": ("capacity_violation", "", "flag"),
 }
 
 
@@ -73,6 +74,11 @@ class CodesignEvaluator(ObjectivesByName):
     buffer_capacity: bool = True
     imc_constants: Mapping[str, float] | None = None
     hardware: str | None = None
+    #: weights that do not fit the chip's tiles: infeasible (True) or rewritten every inference (False)
+    crossbar_capacity: bool = False
+    #: the precision model's tables: ``{"constants": PrecisionConstants, "adc_table": AdcTable}``
+    #: (:mod:`evo_codesign.precision`; either or both; None: the shipped ones)
+    precision_tables: Mapping[str, Any] | None = None
     objective_names: tuple[str, ...] = field(init=False)
     objective_senses: tuple[str, ...] = field(init=False)
     constraint_names: tuple[str, ...] = field(init=False)
@@ -82,6 +88,9 @@ class CodesignEvaluator(ObjectivesByName):
         self.neural = "cell" if "cell" in s else ("backbone" if "backbone" in s else None)
         if self.neural is None:
             raise UsageError(f"evaluating needs a neural and a hardware segment, got {s!r}")
+        unknown = set(self.precision_tables or {}) - {"constants", "adc_table"}
+        if unknown:
+            raise UsageError(f"precision_tables: unknown key(s) {sorted(unknown)}; allowed: constants, adc_table")
         self.backend = backends.get(self.hardware) if self.hardware else backends.for_space(s)
         self.backend.validate(s)
         self.target = self.backend.name
@@ -100,6 +109,8 @@ class CodesignEvaluator(ObjectivesByName):
                                 ("accuracy_min", self.accuracy_min > 0)) if on]
         if self.buffer_capacity:
             cons += [c for c in self.backend.constraints if c == "buffer_capacity"]
+        if self.crossbar_capacity:
+            cons += [c for c in self.backend.constraints if c == "crossbar_capacity"]
         self.constraint_names = tuple(cons)
 
     # -- pieces ------------------------------------------------------------------------------
@@ -129,22 +140,33 @@ class CodesignEvaluator(ObjectivesByName):
         consts = {"imc": self.imc_constants} if self.imc_constants is not None else None
         return self.backend.cost(self.space, X, workload, constants=consts)
 
-    def precision_drop(self, knobs: np.ndarray | None, mac_frac: np.ndarray | None, n: int) -> np.ndarray:
+    def precision_drop(self, costs: backends.Costs, n: int) -> np.ndarray:
         """Accuracy lost to crossbar input/ADC precision, percentage points per design (0 without
-        crossbars or with degradation switched off)."""
+        crossbars or with degradation switched off). The ADC's deficit is charged on the rows each
+        layer's columns actually sum when the backend reports them (``precision_rows``), else on
+        ``crossbar_size`` rows."""
+        knobs, mac_frac = costs.knobs, costs.crossbar_macs_by_group
         if not (self.degradation and knobs is not None and mac_frac is not None):
             return np.zeros(n)
         from .precision import accuracy_drop
         k = {name: knobs[:, :, j] for j, name in enumerate(xb.KNOBS)}
+        table = dict(self.precision_tables or {})
+        rows = getattr(costs, "precision_rows", None)
+        if rows is not None:  # one item per (layer shape, row block kind), weighted by its MAC fraction
+            g = costs.precision_groups
+            return accuracy_drop(k["input_bits"][:, g].astype(int), k["adc_bits"][:, g].astype(int),
+                                 weight_bits=k["weight_bits"][:, :1].astype(int),
+                                 cell_bits=k["cell_bits"][:, :1].astype(int), crossbar_size=rows.astype(int),
+                                 macs_fraction=np.minimum(costs.precision_weights, 1.0), **table)
         return accuracy_drop(k["input_bits"].astype(int), k["adc_bits"].astype(int),
                              weight_bits=k["weight_bits"][:, :1].astype(int),
                              cell_bits=k["cell_bits"][:, :1].astype(int),
-                             crossbar_size=k["crossbar_size"][:, :1].astype(int), macs_fraction=mac_frac)
+                             crossbar_size=k["crossbar_size"][:, :1].astype(int), macs_fraction=mac_frac, **table)
 
-    def accuracy(self, X: np.ndarray, knobs: np.ndarray | None, mac_frac: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    def accuracy(self, X: np.ndarray, costs: backends.Costs) -> tuple[np.ndarray, np.ndarray]:
         """(accuracy %, precision drop pp) per design."""
         acc = np.asarray(self.surrogate.predict(X[:, self.space.slices["cell"]]), dtype=float)
-        drop = self.precision_drop(knobs, mac_frac, len(X))
+        drop = self.precision_drop(costs, len(X))
         return acc - drop, drop
 
     # -- the evaluation ----------------------------------------------------------------------
@@ -154,12 +176,15 @@ class CodesignEvaluator(ObjectivesByName):
         wl = self.workload(X)
         shapes, counts = wl.shapes, wl.counts
         costs = self.hardware_costs(X, wl)
+        # steady state: one inference per interval (a pipelined chip overlaps them; otherwise the latency)
+        interval = getattr(costs, "interval_ns", None)
+        interval = costs.latency_ns if interval is None else interval
         out = {
             "latency_ms": costs.latency_ns * 1e-6,
             "energy_mj": costs.energy_pj * 1e-9,
             "area_mm2": costs.area_um2 * 1e-6,
-            # pJ / ns = mW
-            "power_mw": np.where(costs.latency_ns > 0, costs.energy_pj / np.maximum(costs.latency_ns, 1e-30), 0.0),
+            # pJ / ns = mW, in the steady state
+            "power_mw": np.where(interval > 0, costs.energy_pj / np.maximum(interval, 1e-30), 0.0),
             "adc_energy_mj": costs.adc_energy_pj * 1e-9,
             "macs_m": counts @ layer_macs(shapes).astype(float) * 1e-6,
             "params_m": counts @ layer_weight_params(shapes).astype(float) * 1e-6,
@@ -167,10 +192,14 @@ class CodesignEvaluator(ObjectivesByName):
         }
         if costs.dram_bytes is not None:
             out["dram_mb"] = costs.dram_bytes * 1e-6
+        out["throughput_per_s"] = np.where(interval > 0, 1e9 / np.maximum(interval, 1e-30), 0.0)
+        for name in ("capacity_violation", "crossbar_utilization"):
+            if getattr(costs, name, None) is not None:
+                out[name] = getattr(costs, name)
         if self.neural == "cell" and self.surrogate is not None:
-            out["accuracy"], out["precision_drop_pp"] = self.accuracy(X, costs.knobs, costs.crossbar_macs_by_group)
+            out["accuracy"], out["precision_drop_pp"] = self.accuracy(X, costs)
         elif costs.knobs is not None:
-            out["precision_drop_pp"] = self.precision_drop(costs.knobs, costs.crossbar_macs_by_group, len(X))
+            out["precision_drop_pp"] = self.precision_drop(costs, len(X))
         if any("flops_m" in o.metrics for o in self._objectives):
             out["flops_m"] = cell_workload(self.protocol).flops(X[:, self.space.slices["cell"]]) / 1e6
         return out

@@ -111,6 +111,10 @@ for _o in (
               ("params_m",), lambda m: m["params_m"], needs=("backbone",),
               hint="it is the backbone's objective; use 'accuracy' with cells"),
     Objective("latency", "min", "ms", "latency", ("latency_ms",), lambda m: m["latency_ms"]),
+    # inferences per second in the steady state: 1 / latency one at a time, 1 / slowest stage when a
+    # crossbar chip is pipelined (evo_codesign/cost/crossbar.py)
+    Objective("throughput", "max", "inferences/s", "steady-state throughput", ("throughput_per_s",),
+              lambda m: m["throughput_per_s"]),
     Objective("energy", "min", "mJ", "energy per inference", ("energy_mj",), lambda m: m["energy_mj"]),
     Objective("area", "min", "mm2", "chip area", ("area_mm2",), lambda m: m["area_mm2"]),
     Objective("edp", "min", "mJ*ms", "energy-delay product", ("energy_mj", "latency_ms"),

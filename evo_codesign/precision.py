@@ -17,9 +17,13 @@ Sourced (every number is in :data:`PRECISION_CONSTANTS` with unit and source):
   that reproduction started from to within 0.13 pp;
 * how a crossbar reads: inputs enter bit-serially, one bit per read, and each weight slice of
   ``cell_bits`` bits is read separately (XPert's NeuroSim-based simulator), so one column read
-  sums at most ``rows x (2**cell_bits - 1)``; a b-bit ADC resolves ``2**b`` levels (NeuroSim's
-  ``LinearQuantizeOut``);
+  sums at most ``rows x (2**cell_bits - 1)``; a b-bit ADC resolves ``2**b`` levels;
 * chance accuracy on CIFAR-10 (10 balanced classes), which bounds any drop.
+
+Derived by simulation (:class:`AdcTable`, ``evo_codesign/data/adc_calibration.json``, written by
+``benchmarks/precision_calibration.py``): the **equivalent activation bits** of an ADC, the bits
+of activation quantisation that give a layer's dot product the same SQNR as b-bit ADCs on its
+bit-plane partial sums, for 9-256 rows, 1/2/4-bit cells and 1-12 ADC bits, on conv-layer-like data.
 
 Assumed (functional forms; no numbers are invented for them):
 
@@ -27,17 +31,19 @@ Assumed (functional forms; no numbers are invented for them):
    k minus its error at 5 bits, linearly interpolated in bits; zero from 5 bits up. PACT quantised
    weights and activations together to k bits, so attributing the whole loss to the coarser of
    the two is conservative when only one of them is low.
-2. *ADC precision.* A column read can take ``R + 1`` values, ``R = rows x (2**cell_bits - 1)``,
-   so an ADC with ``log2(R + 1)`` bits or more is exact (zero drop). Each bit the ADC is short of
-   that, ``deficit = log2(R + 1) - adc_bits``, is charged like one bit of activation precision
-   below the lossless 5 bits: the ADC drop is the input curve at ``5 - deficit``. Both are uniform
-   quantisers of a multiply-accumulate result feeding the next layer, and in both the rounding
-   error halves with each extra bit; this equivalence is the model's main assumption. The range
-   is the full column range R; NeuroSim's wrapper instead spans the observed min..max of the
-   partial sums, which is narrower, so this charge errs on the pessimistic side.
-   Post-training ADC quantisation (no retraining) is far worse than this (NeuroSim's maintainers
-   report a linear 4-bit ADC giving poor VGG-8 accuracy, neurosim/DNN_NeuroSim_V1.3 issue #4);
-   the model describes networks trained with the quantisers in the loop, as PACT's were.
+2. *ADC precision.* A column read of ``rows`` rows can take ``R + 1`` values, ``R = rows x
+   (2**cell_bits - 1)``, so an ADC with ``log2(R + 1)`` bits or more is exact (zero drop). ``rows``
+   is what the column actually sums (the cost kernel reports it per layer: a depthwise column sums
+   its 9 rows, a dense layer's last row block the rest), not the crossbar size. A coarser ADC is
+   charged the input curve at its equivalent activation bits ``k_eq`` (from the table): equal SQNR
+   of the layer's output, equal accuracy loss, which is this part's assumption. The simulated ADC
+   has its full scale set per layer (unit or power-of-two steps, round to nearest, saturating): the
+   bit-plane sums of ReLU inputs are sparse, so about two bits below ``log2(R + 1)`` cost nothing and
+   the drop then grows quickly. The former rule (each bit short counts like one activation bit
+   below 5, ``k_eq = 5 - deficit``) is :func:`legacy_adc_table`. Post-training ADC quantisation (no
+   retraining) is worse (NeuroSim's maintainers report a linear 4-bit ADC giving poor VGG-8
+   accuracy, neurosim/DNN_NeuroSim_V1.3 issue #4); the model describes networks trained with the
+   quantisers in the loop, as PACT's were.
 3. *Below the sourced range* (effective bits < 2) the curve continues linearly with the slope of
    its last sourced segment (2 -> 3 bits), and the drop is capped at ``100 - chance`` pp.
 4. *Combination.* Input and ADC drops add (first-order, independent error sources).
@@ -59,6 +65,7 @@ from typing import Any
 
 import numpy as np
 
+from .adc_calibration import AdcTable, adc_table, legacy_adc_table
 from .space.imc import ADC_TYPES
 
 __all__ = [
@@ -70,6 +77,11 @@ __all__ = [
     "adc_drop",
     "lossless_adc_bits",
     "describe_model",
+    "AdcTable",
+    "adc_table",
+    "legacy_adc_table",
+    "curve_drop",
+    "adc_drop_from_equivalent_bits",
 ]
 
 
@@ -196,6 +208,11 @@ def _curve(k: np.ndarray, c: PrecisionConstants = PRECISION_CONSTANTS) -> np.nda
     return np.minimum(inside + below, c.max_drop_pp)
 
 
+def curve_drop(bits: Any, constants: PrecisionConstants | None = None) -> np.ndarray:
+    """The accuracy-vs-bits curve (pp) at (fractional) effective bits: PACT's table by default."""
+    return np.asarray(_curve(np.asarray(bits, dtype=float), constants or PRECISION_CONSTANTS))
+
+
 def _lossless_bits(rows: np.ndarray, cb: np.ndarray) -> np.ndarray:
     per_read = float(PRECISION_CONSTANTS.input_bits_per_read.value)
     base = float(PRECISION_CONSTANTS.adc_levels_base.value)
@@ -203,21 +220,24 @@ def _lossless_bits(rows: np.ndarray, cb: np.ndarray) -> np.ndarray:
     return np.log2(max_sum + 1.0)
 
 
-def _input_drop(ib: np.ndarray, wb: np.ndarray) -> np.ndarray:
-    return np.asarray(_curve(np.minimum(ib, wb)))
+def _input_drop(ib: np.ndarray, wb: np.ndarray, c: PrecisionConstants = PRECISION_CONSTANTS) -> np.ndarray:
+    return np.asarray(_curve(np.minimum(ib, wb), c))
 
 
-def _adc_drop(ab: np.ndarray, cb: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    deficit = np.maximum(_lossless_bits(rows, cb) - ab, 0.0)
-    return np.asarray(_curve(PRECISION_CONSTANTS.lossless_bits - deficit))
+def _adc_drop(ab: np.ndarray, cb: np.ndarray, rows: np.ndarray, c: PrecisionConstants = PRECISION_CONSTANTS,
+              table: AdcTable | None = None) -> np.ndarray:
+    return np.asarray(_curve((table or adc_table()).equivalent(ab, cb, rows), c))
+
+
+def adc_drop_from_equivalent_bits(k: Any, constants: PrecisionConstants | None = None) -> np.ndarray:
+    """The ADC drop (pp) of an ADC with ``k`` equivalent activation bits (the curve at ``k``)."""
+    return curve_drop(k, constants)
 
 
 def lossless_adc_bits(crossbar_size: Any, cell_bits: Any) -> np.ndarray:
-    """ADC bits needed to resolve every value one column read can take: ``log2(R + 1)``.
-
-    ``R = crossbar_size x (2**cell_bits - 1) x (2**input_bits_per_read - 1)`` is the largest
-    column sum with all rows read at once. Fractional: round up for a physical ADC.
-    """
+    """ADC bits needed to resolve every value one column read of ``crossbar_size`` rows can take:
+    ``log2(R + 1)``, ``R = rows x (2**cell_bits - 1) x (2**input_bits_per_read - 1)``. Pass the rows
+    a layer's columns actually sum for that layer's need. Fractional: round up for a physical ADC."""
     return _lossless_bits(_as_int_array(crossbar_size, "crossbar_size", 1, _MAX_ROWS),
                           _as_int_array(cell_bits, "cell_bits", 1, _MAX_CELL_BITS))
 
@@ -228,11 +248,12 @@ def input_drop(input_bits: Any, *, weight_bits: Any) -> np.ndarray:
                        _as_int_array(weight_bits, "weight_bits", 1, _MAX_BITS))
 
 
-def adc_drop(adc_bits: Any, *, cell_bits: Any, crossbar_size: Any) -> np.ndarray:
-    """Drop (pp) from ADC resolution alone (assumption 2), broadcast elementwise."""
+def adc_drop(adc_bits: Any, *, cell_bits: Any, crossbar_size: Any,
+             adc_table: AdcTable | None = None) -> np.ndarray:
+    """Drop (pp) from ADC resolution alone (assumption 2) on columns of ``crossbar_size`` rows."""
     return _adc_drop(_as_int_array(adc_bits, "adc_bits", 1, _MAX_BITS),
                      _as_int_array(cell_bits, "cell_bits", 1, _MAX_CELL_BITS),
-                     _as_int_array(crossbar_size, "crossbar_size", 1, _MAX_ROWS))
+                     _as_int_array(crossbar_size, "crossbar_size", 1, _MAX_ROWS), table=adc_table)
 
 
 def _check_categorical(value: Any, name: str, allowed: tuple) -> None:
@@ -244,11 +265,13 @@ def _check_categorical(value: Any, name: str, allowed: tuple) -> None:
 
 def accuracy_drop(input_bits: Any, adc_bits: Any, *, weight_bits: Any, cell_bits: Any,
                   crossbar_size: Any, column_sharing: Any = None, adc_type: Any = None,
-                  macs_fraction: Any = None) -> np.ndarray:
+                  macs_fraction: Any = None, constants: PrecisionConstants | None = None,
+                  adc_table: AdcTable | None = None) -> np.ndarray:
     """CIFAR-10 top-1 accuracy lost to input and ADC precision, in percentage points (>= 0).
 
     All arguments broadcast against each other (numpy rules). Bits are whole numbers: b bits
-    mean 2**b levels. ``crossbar_size`` is the number of rows read at once.
+    mean 2**b levels. ``crossbar_size`` is the number of rows a column sums (a layer's own rows
+    where known). ``constants`` and ``adc_table`` replace the curve and the ADC calibration.
 
     Without ``macs_fraction`` the result has the broadcast shape, one drop per element. With it,
     the last axis is the precision-group axis: ``macs_fraction`` (shape ``(n_groups,)`` or
@@ -279,7 +302,8 @@ def accuracy_drop(input_bits: Any, adc_bits: Any, *, weight_bits: Any, cell_bits
         raise ValueError(f"arguments do not broadcast together: {shapes}") from exc
     if np.any(cb > wb):  # broadcasts, checked above
         raise ValueError("cell_bits must not exceed weight_bits (a weight fills at least one cell)")
-    drop = np.minimum(_input_drop(ib, wb) + _adc_drop(ab, cb, rows), PRECISION_CONSTANTS.max_drop_pp)
+    c = constants or PRECISION_CONSTANTS
+    drop = np.minimum(_input_drop(ib, wb, c) + _adc_drop(ab, cb, rows, c, adc_table), c.max_drop_pp)
     if macs_fraction is None:
         return np.asarray(drop)
     w = np.asarray(macs_fraction, dtype=float)
@@ -309,17 +333,18 @@ def describe_model() -> str:
         f"                below {min(c.activation_bits.value)} bits continues at "
         f"{c.extrapolation_slope_pp_per_bit:.2f} pp/bit; capped at {c.max_drop_pp:g} pp",
         "  input drop  = curve(min(input_bits, weight_bits))",
-        "  R           = crossbar_size * (2**cell_bits - 1)    (bit-serial inputs, one bit per read)",
-        "  ADC deficit = max(0, log2(R + 1) - adc_bits)        (b ADC bits resolve 2**b levels)",
-        f"  ADC drop    = curve({c.lossless_bits:g} - ADC deficit)",
-        "  drop        = input drop + ADC drop   (per group; groups weighted by MAC fraction)",
+        "  R           = rows * (2**cell_bits - 1)    (rows a column sums; bit-serial inputs)",
+        "  k_eq        = equivalent activation bits of the ADC (AdcTable); exact when b ADC bits,",
+        "                2**b levels, resolve all R + 1 values (b >= log2(R + 1))",
+        "  ADC drop    = curve(k_eq)",
+        "  drop        = input drop + ADC drop   (per group or layer; weighted by MAC fraction)",
         "",
-        "Assumed forms: ADC bits short of lossless cost like activation bits below "
-        f"{c.lossless_bits:g}; drops add;",
+        "Assumed forms: an ADC costs what activations of equal output SQNR cost; drops add;",
         "linear extrapolation below the sourced range; PACT's joint W/A curve charged to the "
         "coarser of input and weight bits;",
         "networks are trained with the quantisers in the loop. column_sharing and adc_type do "
         "not change accuracy.",
+        f"ADC table: {adc_table().source}",
         "",
         "Constants:",
     ]

@@ -8,7 +8,7 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
-__all__ = ["EvalBatch", "Evaluator", "concat_batches", "feasible_mask"]
+__all__ = ["EvalBatch", "Evaluator", "concat_batches", "feasible_mask", "worst_violation"]
 
 
 @dataclass
@@ -43,3 +43,17 @@ def feasible_mask(G: np.ndarray) -> np.ndarray:
     if G.ndim != 2 or G.shape[1] == 0:
         return np.ones(len(G), dtype=bool)
     return (G <= 0).all(axis=1)
+
+
+def worst_violation(G: np.ndarray, names: Sequence[str], scales: Sequence[float] | None = None) -> list[str]:
+    """Per row of ``G``, the name of its most violated constraint ("" for a feasible row): the
+    largest ``G / scale`` among the positive entries (``scales``: each constraint's bound, so that
+    an area excess in mm^2 and a power excess in mW compare as fractions of their limits; default 1)."""
+    G = np.asarray(G, dtype=float)
+    if G.ndim != 2 or G.shape[1] == 0:
+        return [""] * len(G)
+    s = np.ones(G.shape[1]) if scales is None else np.asarray(scales, dtype=float)
+    s = np.where(np.isfinite(s) & (np.abs(s) > 0), np.abs(s), 1.0)
+    rel = np.where(G > 0, G / s, -np.inf)
+    worst = np.argmax(rel, axis=1)
+    return [names[j] if rel[i, j] > -np.inf else "" for i, j in enumerate(worst)]

@@ -291,6 +291,8 @@ def read_toml(path: str | Path, error_cls: type[Exception], *, what: str = "file
     try:
         # utf-8-sig drops a BOM that Windows editors write; tomllib itself refuses it.
         text = p.read_bytes().decode("utf-8-sig")
+    except IsADirectoryError:
+        raise error_cls(f"cannot read {what} {str(p)!r}: it is a directory") from None
     except OSError as e:
         raise error_cls(f"cannot read {what} {str(p)!r}: {e.strerror or e}") from None
     except UnicodeDecodeError as e:
@@ -299,3 +301,5 @@ def read_toml(path: str | Path, error_cls: type[Exception], *, what: str = "file
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise error_cls(f"{p}: invalid TOML: {e}") from None
+    except RecursionError:
+        raise error_cls(f"{p}: invalid TOML: nested too deeply to read") from None

@@ -138,7 +138,9 @@ def test_linear_layer_by_hand(adc_type):
     e_dff = 2.1 * CAP * V2 * 1e-3
     acc = 3 + 2 + 2
     assert r["e_shift_add_pj"] == pytest.approx(2 * 4 * acc * (e_fa + e_dff) + 1 * 2 * 1 * acc * e_fa, rel=1e-12)
-    assert r["e_buffer_pj"] == pytest.approx(8 * 416.16 / 512 + 16 * 378.4 / 512 + 1 * 4 * 2 * 0.021 / 8, rel=1e-12)
+    # global buffer in and out, the tile's register file written once and read per vector
+    assert r["e_buffer_pj"] == pytest.approx(8 * 416.16 / 512 + 16 * 378.4 / 512 + 8 * 0.021 / 8
+                                             + 1 * 4 * 2 * 0.021 / 8, rel=1e-12)
     a_adc = formula(8, 1.0)[2]
     assert r["a_adc_um2"] == pytest.approx(4 * a_adc, rel=1e-12)   # 8 columns / 2 per ADC
     assert r["a_array_um2"] == pytest.approx(64 * 280 * 0.032 ** 2, rel=1e-12)
@@ -185,10 +187,28 @@ def test_totals_are_count_weighted_sums_and_foms():
     r = cost_network(design(input_bits=[8] * 13), net)
     U, _ = net.unique(by_group=True)
     w = U["count"].astype(float)
-    for f in ("latency_ns", "energy_pj", "e_adc_pj", "e_leak_pj", "area_um2", "macs"):
+    for f in ("e_array_pj", "e_adc_pj", "e_buffer_pj", "e_interconnect_pj", "macs", "crossbars"):
         assert r.total(f)[0] == pytest.approx(float(r.layer(f)[0] @ w), rel=1e-12), f
+    # the chip leaks over the whole inference, the layers' rows over their own time
+    assert r.total("energy_pj")[0] - r.total("e_leak_pj")[0] == pytest.approx(
+        float((r.layer("energy_pj")[0] - r.layer("e_leak_pj")[0]) @ w), rel=1e-12)
+    assert r.total("e_leak_pj")[0] >= float(r.layer("e_leak_pj")[0] @ w)
     assert r.total("macs")[0] == net.macs
+    # one inference: the layers one after another, plus the H-trees' wire delay once (a few cycles)
+    wire = r.total("latency_cycles")[0] - float(r.layer("latency_cycles")[0] @ w)
+    assert 4 <= wire <= 60
+    # the chip: its crossbars (as many tiles as needed, the last one partly idle), buffers and H-trees
+    parts = sum(r.total(f)[0] for f in ("a_array_um2", "a_adc_um2", "a_periph_um2", "a_buffer_um2",
+                                        "a_interconnect_um2"))
+    assert r.total("area_um2")[0] == pytest.approx(parts, rel=1e-12)
+    per_tile = IMC_CONSTANTS["crossbars_per_pe"].value * IMC_CONSTANTS["pes_per_tile"].value
+    assert r.total("tiles")[0] == r.total("tiles_needed")[0] == math.ceil(r.total("crossbars")[0] / per_tile)
+    crossbar_area = float(r.layer("area_um2")[0] @ w)
+    on_chip = r.total("a_array_um2")[0] + r.total("a_adc_um2")[0] + r.total("a_periph_um2")[0]
+    assert on_chip == pytest.approx(crossbar_area * r.total("tiles")[0] * per_tile / r.total("crossbars")[0])
+    assert r.total("a_buffer_um2")[0] > 0 and r.total("a_interconnect_um2")[0] > 0
     e, t, a = r.total("energy_pj")[0], r.total("latency_ns")[0], r.total("area_um2")[0] * 1e-6
+    assert r.total("interval_ns")[0] == t and r.total("throughput_per_s")[0] == pytest.approx(1e9 / t)
     assert r.total("edap")[0] == pytest.approx(e * t * a)
     assert r.total("tops_per_w")[0] == pytest.approx(2 * net.macs / e)
     assert r.total("tops_per_mm2")[0] == pytest.approx(2 * net.macs / t / 1000 / a)
@@ -282,7 +302,14 @@ def test_finite_and_non_negative_for_valid_genomes(seed):
             assert r.total("energy_pj")[0] > 0 and r.total("area_um2")[0] > 0
 
 
+#: chip knobs (schedule code, tiles, duplication): sequential / pipelined, as many tiles as needed or a
+#: fixed count (too few: reprogramming; many: copies), with and without duplication
+CHIPS = np.array([[0, 0, 1], [1, 0, 1], [1, 0, 16], [1, 64, 8], [0, 16, 1], [1, 8, 32]], dtype=float)
+
+
 def test_kernel_equals_reference(cell_layers):
+    from evo_codesign.cost.crossbar import global_buffer_bits
+
     U, counts = cell_layers
     B = backbone_network().unique(by_group=True)[0]
     B["group"] %= 3  # three precision groups for both tables
@@ -292,15 +319,20 @@ def test_kernel_equals_reference(cell_layers):
         knobs[0, :, KNOBS.index("column_sharing")] = 1024  # sharing above the crossbar size is clipped
         n = len(knobs)
         c = np.broadcast_to(L["count"], (n, len(L))) if cnt is None else cnt[np.arange(n) % len(cnt)]
-        r = crossbar_cost(knobs, L, c)
-        layers = [dict(zip(LAYER_COLUMNS, map(int, row))) for row in layer_array(L)]
+        r = crossbar_cost(knobs, L, c, chip=CHIPS)
+        La = layer_array(L)
+        gb = global_buffer_bits(La, np.asarray(c, dtype=float), CHIPS, imc_constants())
+        layers = [dict(zip(LAYER_COLUMNS, map(int, row))) for row in La]
         for d in range(n):
             per_group = [{k: ("sar", "flash")[int(v)] if k == "adc_type" else int(v)
                           for k, v in zip(KNOBS, knobs[d, g])} for g in range(3)]
-            rows, tot = ref.network_cost(per_group, layers, c[d])
+            chip = {"schedule": ("sequential", "pipelined")[int(CHIPS[d, 0])], "tiles": CHIPS[d, 1],
+                    "duplication": CHIPS[d, 2]}
+            rows, tot = ref.network_cost(per_group, layers, c[d], chip=chip, gb_bits=gb[d])
             expect = np.array([[row[f] for f in LAYER_FIELDS] for row in rows])
             np.testing.assert_allclose(r.per_layer[d], expect, rtol=1e-12, atol=0)
             np.testing.assert_allclose(r.totals[d], [tot[f] for f in TOTAL_FIELDS], rtol=1e-12, atol=0)
+        assert (r.total("capacity_violation")[[4, 5]] > 0).all() and r.total("duplication")[2] > 1
 
 
 def test_inputs_are_not_mutated(cell_layers):
@@ -443,9 +475,17 @@ def test_cost_rows_for_the_command(tmp_path):
     rows, total = cost_imc_network(net.layers, net.names, cfg)
     assert [r["name"] for r in rows] == list(net.names)
     assert set(rows[0]) == {"name", "latency_cycles", "latency_ns", "compute_cycles", "energy_pj", "macs", "adc_energy_pj",
-                            "area_um2", "edap", "tops_per_w", "tops_per_mm2"}
+                            "area_um2", "edap", "tops_per_w", "tops_per_mm2", "energy_breakdown_pj", "crossbars",
+                            "copies", "utilization", "stage_ns", "area_breakdown_um2"}
+    assert set(rows[0]["energy_breakdown_pj"]) == {"array", "adc", "word_line", "shift_add", "buffer", "interconnect",
+                                                   "leakage"}
+    assert sum(total["energy_breakdown_pj"].values()) == pytest.approx(total["energy_pj"], rel=1e-12)
+    assert sum(total["area_breakdown_um2"].values()) == pytest.approx(total["area_um2"], rel=1e-12)
+    assert total["throughput_inferences_per_s"] == pytest.approx(1e9 / total["interval_ns"])
     counts = net.layers["count"]
-    assert total["energy_pj"] == pytest.approx(sum(r["energy_pj"] * n for r, n in zip(rows, counts)), rel=1e-12)
+    leak = total["energy_breakdown_pj"]["leakage"]
+    assert total["energy_pj"] - leak == pytest.approx(
+        sum((r["energy_pj"] - r["energy_breakdown_pj"]["leakage"]) * n for r, n in zip(rows, counts)), rel=1e-12)
     assert total["macs"] == net.macs
     pools = [r for r, op in zip(rows, net.layers["op"]) if op == OP_MAXPOOL]
     assert all(r["area_um2"] == 0 and r["adc_energy_pj"] == 0 for r in pools)

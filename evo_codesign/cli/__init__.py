@@ -6,9 +6,10 @@ Each subcommand module defines ``HELP`` (one line), ``add_arguments(parser)`` an
 and printing live here; the work is done by library functions. Logging is configured here only.
 
 Exit status: 0 on success; 2 for errors caused by input or file state (the package's own error
-types, :class:`evo_codesign.errors.EvoCodesignError`), printed as one line; 1 for anything else,
-which is a bug: a one-line "internal error" naming the exception type, or with ``-v`` the
-traceback.
+types, :class:`evo_codesign.errors.EvoCodesignError`), printed as one line; 3 when a run,
+comparison or tuning session finished but its final front holds no feasible design (a warning
+naming the constraint that binds is printed); 1 for anything else, which is a bug: a one-line
+"internal error" naming the exception type, or with ``-v`` the traceback.
 """
 
 from __future__ import annotations
@@ -23,7 +24,10 @@ from typing import Sequence
 from .. import __version__
 from ..errors import EvoCodesignError
 
-__all__ = ["COMMANDS", "build_parser", "main"]
+__all__ = ["COMMANDS", "build_parser", "main", "EXIT_INFEASIBLE"]
+
+#: Exit status of a search whose final front holds no feasible design.
+EXIT_INFEASIBLE = 3
 
 #: Subcommands in the order ``--help`` lists them: name -> module in this package.
 COMMANDS: dict[str, str] = {

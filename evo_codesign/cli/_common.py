@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-__all__ = ["load", "print_front", "add_config_argument"]
+__all__ = ["load", "print_front", "add_config_argument", "warn_infeasible"]
 
 
 def add_config_argument(p: argparse.ArgumentParser, what: str = "TOML config (see README)") -> None:
@@ -30,7 +30,21 @@ def print_front(frame, *, as_json: bool = False) -> None:
             print(json.dumps(rec, default=str))
         return
     cols = [c for c in frame.columns if c.startswith(("f_", "g_"))]
+    if "feasible" in frame and not frame["feasible"].all():
+        cols += ["feasible", "violated"]
     show = ["accelerator.dataflow", "accelerator.num_pes", "imc.adc_type", "imc.adc_bits", "imc.column_sharing"]
     cols += [c for c in show if c in frame.columns]
     with pd.option_context("display.max_columns", None, "display.width", 200, "display.float_format", "{:.4g}".format):
         print(frame[cols].sort_values(cols[0]).to_string(index=False))
+
+
+def warn_infeasible(command: str, *warnings: str | None) -> int:
+    """Print each warning to stderr; the exit status: :data:`EXIT_INFEASIBLE` if there was one, else 0."""
+    import sys
+
+    from . import EXIT_INFEASIBLE
+
+    said = [w for w in warnings if w]
+    for w in said:
+        print(f"evo-codesign {command}: warning: {w}", file=sys.stderr)
+    return EXIT_INFEASIBLE if said else 0

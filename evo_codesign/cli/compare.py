@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import add_config_argument, load
+from ._common import add_config_argument, load, warn_infeasible
 
 HELP = "coupled vs decoupled vs semi-decoupled vs two-phase at equal budgets, N seeds each"
 #: the phased strategies' default share of designs kept (strategies/_two_stage.py); repeated here
@@ -21,7 +21,8 @@ def add_arguments(cp: argparse.ArgumentParser) -> None:
     cp.add_argument("--nas-fraction", type=float, help="budget share of phase 1 (default 0.5)")
     cp.add_argument("--max-archs", type=int, help=f"designs kept from phase 1 (default {DEFAULT_MAX_ARCHS})")
     cp.add_argument("--resume", action="store_true", help="continue the runs already in --out")
-    cp.add_argument("--n-jobs", type=int, help="runs in parallel workers (overrides run.n_jobs; -1 = all cores)")
+    cp.add_argument("--n-jobs", type=int, help="runs in parallel workers (overrides run.n_jobs; -1 = all cores, "
+                                                "-2 = all but one)")
     cp.add_argument("--exact-cells", type=int, default=0, metavar="N",
                     help="score against the exact front of N random cells x a hardware grid, which every strategy "
                          "then searches (enumerated once; default grids for dataflow and imc targets)")
@@ -60,5 +61,9 @@ def run(args: argparse.Namespace) -> int:
     with pd.option_context("display.width", 200, "display.max_columns", None, "display.float_format", "{:.4g}".format):
         print(res.table.to_string(index=False))
     print(f"results (runs.csv, summary.csv, hv_curves.csv, fronts.csv, reference.json) in {args.out}")
-    print("plots: " + ", ".join(str(p) for p in res.plots))
+    if res.plots:
+        print("plots: " + ", ".join(str(p) for p in res.plots))
+    if res.warning:
+        return warn_infeasible("compare", res.warning)
+    warn_infeasible("compare", *res.infeasible)  # some runs only: the comparison itself stands
     return 0

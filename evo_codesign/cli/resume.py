@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import print_front
+from ._common import print_front, warn_infeasible
 
-HELP = "continue an interrupted run from its last checkpoint"
+HELP = "continue an interrupted run (from its last checkpoint, or replayed from its evaluation log)"
 
 
 def add_arguments(rs: argparse.ArgumentParser) -> None:
@@ -18,6 +18,7 @@ def run(args: argparse.Namespace) -> int:
     from ..search import resume_search
 
     res = resume_search(args.run_dir, progress=args.progress)
-    print(f"resumed {res.run_dir}: {res.evaluations} unique designs, {res.generations} generations")
+    print(f"resumed {res.run_dir}: {res.evaluations} unique designs, {res.generations} generations, "
+          f"{res.feasible} feasible designs on the front")
     print_front(res.front)
-    return 0
+    return warn_infeasible("resume", res.warning)

@@ -6,7 +6,7 @@ import argparse
 import time
 from pathlib import Path
 
-from ._common import add_config_argument, load, print_front
+from ._common import add_config_argument, load, print_front, warn_infeasible
 
 HELP = "run a co-design search (NSGA-II) from a TOML config; no config = embedded defaults"
 
@@ -28,6 +28,6 @@ def run(args: argparse.Namespace) -> int:
     res = run_search(cfg, out, progress=args.progress or cfg.run.progress)
     print(f"run directory: {res.run_dir}")
     print(f"{res.evaluations} unique designs evaluated in {res.generations} generations, {res.wall_s:.2f} s; "
-          f"front of {len(res.front)} designs:")
+          f"front of {len(res.front)} designs ({res.feasible} feasible):")
     print_front(res.front)
-    return 0
+    return warn_infeasible("run", res.warning)

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ._common import add_config_argument, load
+from ._common import add_config_argument, load, warn_infeasible
 
 HELP = "tune the NSGA-II settings (Optuna grid, random or TPE sampler) at a fixed budget, N seeds each"
 
@@ -25,7 +25,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="distinct settings to try, the defaults included (default 12)")
     p.add_argument("--repeats", type=int, default=3, help="seeds per setting (default 3)")
     p.add_argument("--budget", type=int, help="unique evaluations per run (overrides search.budget)")
-    p.add_argument("--n-jobs", type=int, help="parallel runs (overrides run.n_jobs; -1 = all cores)")
+    p.add_argument("--n-jobs", type=int, help="parallel runs (overrides run.n_jobs; -1 = all cores, -2 = all but one)")
     p.add_argument("--storage", metavar="URL",
                    help="Optuna storage, e.g. sqlite:///tune.db: the study persists, and the same command "
                         "with a larger --trials continues it (default in-memory)")
@@ -106,4 +106,4 @@ def run(args: argparse.Namespace) -> int:
     _print_recommendation(res)
     print(f"results (trials.csv, summary.csv, tuning.json, runs in trials/) in {res.out}")
     print("plots: " + ", ".join(str(p) for p in res.plots))
-    return 0
+    return warn_infeasible("tune", res.warning)

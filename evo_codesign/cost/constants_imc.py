@@ -33,7 +33,7 @@ import numpy as np
 from ..schema import Spec, check_value
 
 __all__ = ["ImcConstant", "IMC_CONSTANTS", "IMC_CONSTANT_NAMES", "IMC_OVERRIDES", "imc_constants", "constants_table",
-           "CI"]
+           "CI", "MAX_FACTOR"]
 
 _NS = "neurosim/DNN_NeuroSim_V1.3 Inference_pytorch/NeuroSIM/"
 _XP = "Intelligent-Computing-Lab-Yale/XPert XPertSim_Tool/NeuroSIM/Param.cpp"
@@ -49,6 +49,15 @@ _MIN_INV_UM2 = 7.6 * 28.0 * (_F_NM * 1e-3) ** 2
 # effectiveResistanceMultiplier * vdd / (currentOnNmos * width), 32 nm LP (Technology.cpp):
 # 1.77 * 0.9 V / (600.2 uA/um * 1 F); widthAccessCMOS = 1 (XPert Param.cpp).
 _R_ACCESS = 1.77 * 0.9 / (600.2 * _F_NM * 1e-9)
+# Global-buffer SRAM per bit with its periphery: 45 nm 6T cell x 45 -> 32 nm area factor x CACTI's
+# macro factor (sources in the row).
+_SRAM_BIT_UM2 = 0.346 * 0.46 * 3.2
+# Delay of an optimally repeated wire (row htree_ns_per_um): NeuroSim's 32 nm wire resistance per um,
+# its 0.2 fF/um, a minimum NMOS driver (2 F wide) loaded by one 32 nm gate (ZigZag nd2_cap x 32/28).
+_R_WIRE_OHM_PER_UM = 3.70e-8 / ((56e-9) ** 2 * 1.8) * 1e-6
+_R0 = 1.77 * 0.9 / (600.2 * 2.0 * _F_NM * 1e-9)
+_C0_F = 0.7e-15 * 32.0 / 28.0
+_HTREE_NS_PER_UM = 2.5 * math.sqrt(_R0 * _C0_F * _R_WIRE_OHM_PER_UM * 0.2e-15) * 1e9
 
 
 @dataclass(frozen=True)
@@ -80,7 +89,9 @@ IMC_CONSTANTS: dict[str, ImcConstant] = {
     "sar_col_exp": ImcConstant(-2.297, "1 (exp(k log10 R))", "32 nm LP", _NS + "SarADC.cpp GetColumnPower"),
     "sar_ns_per_step": ImcConstant(
         1.0, "ns per SAR step; b + 1 steps per conversion", "32 nm", _NS + "SarADC.cpp CalculateLatency: "
-        "(log2(levelOutput)+1)*1e-9 per read; energy = power x the same time"),
+        "(log2(levelOutput)+1)*1e-9 per read; energy = power x the same time. Checked against a survey point: "
+        "the 8-bit SAR ISAAC builds on (Kull et al., ISSCC 2013 / JSSC 2013: asynchronous, 1.2 GS/s, 32 nm SOI) "
+        "converts in 0.83 ns, about 11x faster than 9 steps of 1 ns: NeuroSim's is a conservative low-power SAR"),
     "sar_area_n_base": ImcConstant(269.0, "min NMOS inverters", "any", _NS + "SarADC.cpp CalculateUnitArea: "
                                    "A_n*(269+(log2(L)-1)*109) + A_p*(209+(log2(L)-1)*73)"),
     "sar_area_n_per_bit": ImcConstant(109.0, "min NMOS inverters per bit", "any", _NS + "SarADC.cpp CalculateUnitArea"),
@@ -148,12 +159,74 @@ IMC_CONSTANTS: dict[str, ImcConstant] = {
                                     "our choice: 2 x 2 sub-arrays per processing element, as NeuroSim's PE of "
                                     "sub-arrays sharing an input buffer and adder tree (ProcessingUnit.cpp)"),
     "pes_per_tile": ImcConstant(4.0, "PEs", "any", "our choice: 2 x 2 PEs per tile (NeuroSim Tile.cpp hierarchy)"),
+    # -- chip periphery: buffers and H-trees (NeuroSim's chip -> tile -> PE structure) ---------
+    "sram_buffer_um2_per_bit": ImcConstant(
+        _SRAM_BIT_UM2, "um^2 per bit of the global buffer (SRAM macro)", "32 nm",
+        "Mistry et al., IEDM 2007 (Intel 45 nm): 6T bit cell 0.346 um^2, x 0.46 (Stillmaker & Baas 2017 area factor "
+        "45 -> 32 nm) x 3.2 (CACTI macro / bit-cell area, timeloop-accelergy-exercises eyeriss_like "
+        "ART_summary.yaml): the rows sram_area_um2_per_byte, node_area_scale and sram_periphery_factor of "
+        "evo_codesign/cost/constants.py"),
+    "wire_cap_ff_per_um": ImcConstant(0.2, "fF per um of H-tree wire", "any",
+                                      _NS + "HTree.cpp Initialize: unitLengthWireCap = 0.2e-15/1e-6"),
+    "wire_pitch_um": ImcConstant(
+        2.0 * 0.056, "um per bus bit (wire width + space)", "32 nm", _NS + "Param.cpp wire table (technode 32 -> "
+        "wireWidth 56 nm); pitch = 2 x width: assumption (equal line and space)"),
+    "htree_activity": ImcConstant(0.25, "fraction of wire capacitance switched per bit moved", "any",
+                                  _NS + "HTree.cpp CalculatePower: unitLengthEnergyRep = ... * vdd^2 * 0.25"),
+    "htree_repeater_cap_ratio": ImcConstant(
+        1.0, "repeater capacitance / wire capacitance per unit length", "any",
+        "assumption: at the delay-optimal repeater size and spacing the repeaters load a segment about as much as "
+        "its wire (Bakoglu & Meindl, IEEE Trans. Electron Devices 32(5), 1985); NeuroSim sizes its H-tree repeaters "
+        "for delay the same way (HTree.cpp Initialize) and charges (C_rep_in + C_rep_out + C_wire) per segment"),
+    "htree_fold": ImcConstant(4.0, "H-tree layout folding (area divided by it)", "any",
+                              _XP + " (treeFoldedRatio = 4)"),
+    "htree_ns_per_um": ImcConstant(
+        _HTREE_NS_PER_UM, "ns per um of repeated wire", "32 nm LP", "derived: 2.5 sqrt(R0 C0 r c) per unit length "
+        "(Bakoglu & Meindl 1985, optimally repeated line), r = Rho / (w^2 AR) with NeuroSim's 32 nm wire "
+        "(Param.cpp: wireWidth 56 nm, AR 1.8, Rho 3.70e-8 ohm m), c = wire_cap_ff_per_um, R0 = the on-resistance of "
+        "a minimum 2 F NMOS (formula.cpp CalculateOnResistance, Technology.cpp 32 nm LP), C0 = nd2_cap_ff at 32 nm"),
+    # -- weights that do not fit the chip: rewritten every inference -----------------------------
+    "dram_pj_per_bit": ImcConstant(162.5 / 8.0, "pJ per bit read from DRAM", "off chip",
+                                   "Horowitz, ISSCC 2014, Fig. 1.1.9: DRAM 1.3-2.6 nJ per 64-bit access; lower end "
+                                   "(as e_dram_pj_per_byte of evo_codesign/cost/constants.py)"),
+    "reprogram_bits_per_cycle": ImcConstant(
+        204.8, "bits per 1 GHz cycle from DRAM", "off chip", "JEDEC JESD79-4 DDR4 SDRAM: 3200 MT/s on a 64-bit "
+        "channel = 25.6 GB/s = 204.8 bits per ns"),
 }
 
 IMC_CONSTANT_NAMES: tuple[str, ...] = tuple(IMC_CONSTANTS)
+#: Constants a model divides by or takes the logarithm of: strictly positive.
+_POSITIVE = ("clock_ghz", "vdd_v", "feature_size_nm", "sram_cell_area_f2", "min_inverter_area_um2", "sar_ns_per_step",
+             "flash_conversion_ns", "sram_access_resistance_ohm", "cap_scale_28_to_32", "area_scale_28_to_32",
+             "bitline_rc_factor")
+#: Counts of things (bits, crossbars, PEs): at least one.
+_COUNTS = ("bus_bits_per_cycle", "activation_bits", "crossbars_per_pe", "pes_per_tile",
+           "reprogram_bits_per_cycle", "htree_fold")
+#: Fitted exponents of column power against column resistance (NeuroSim): power falls with resistance.
+_EXPONENTS = ("sar_col_exp", "flash_col_exp")
+#: How far above its default a constant may be set: a guard against unit slips (W for uW, F for fF),
+#: which would otherwise give a plausible-looking but meaningless design.
+MAX_FACTOR = 1000.0
+
+
+def _override_spec(name: str, c: ImcConstant) -> Spec:
+    hi = MAX_FACTOR * abs(c.value)
+    if name in _EXPONENTS:
+        return Spec(float, lo=-10.0, hi=0.0, finite=True, doc=f"{c.unit}; a negative exponent")
+    if name == "input_one_density":
+        return Spec(float, lo=0.0, hi=1.0, doc=f"{c.unit}; a fraction")
+    if name in _COUNTS:
+        return Spec(float, lo=1.0, hi=hi, doc=f"{c.unit}; at least 1")
+    if name in _POSITIVE:
+        return Spec(float, gt=0.0, hi=hi, doc=f"{c.unit}; positive")
+    return Spec(float, lo=0.0, hi=hi, doc=f"{c.unit}; energies, powers, capacitances, areas: not negative")
+
+
 #: What an override of each constant may be (``[constants]`` of ACC.toml and :func:`imc_constants`):
-#: any finite number, since fitted exponents such as ``sar_col_exp`` are negative.
-IMC_OVERRIDES: dict[str, Spec] = {k: Spec(float, finite=True, doc=c.unit) for k, c in IMC_CONSTANTS.items()}
+#: its sign (positive where the model divides by it or takes its logarithm, not negative for
+#: energies, powers, capacitances and areas, negative for the fitted exponents, a fraction for
+#: ``input_one_density``) and at most :data:`MAX_FACTOR` times its default.
+IMC_OVERRIDES: dict[str, Spec] = {k: _override_spec(k, c) for k, c in IMC_CONSTANTS.items()}
 
 
 #: Positions of the constants in the array handed to the kernel (``CI.vdd_v`` ...); a named tuple of
@@ -164,7 +237,8 @@ CI = namedtuple("ConstantIndex", IMC_CONSTANT_NAMES)(*range(len(IMC_CONSTANT_NAM
 def imc_constants(overrides: Mapping[str, float] | None = None) -> np.ndarray:
     """The constants as a float64 array in :data:`IMC_CONSTANT_NAMES` order, with overrides applied.
 
-    Raises ``KeyError`` naming unknown keys and ``ValueError`` for values that are not finite numbers.
+    Raises ``KeyError`` naming unknown keys and ``ValueError`` for values outside
+    :data:`IMC_OVERRIDES` (sign and range), naming the constant.
     """
     values = np.array([c.value for c in IMC_CONSTANTS.values()], dtype=np.float64)
     for k, v in dict(overrides or {}).items():

@@ -9,11 +9,18 @@ The rule, by op code only:
   a few percent, see :mod:`evo_codesign.cost.crossbar`), max and average pools and the global
   average pool (no weights to store).
 
-The two parts run one after the other, layer by layer (no overlap between the engines), so
-latencies and energies add and areas add. While the PE array works the crossbar tiles still leak
-(and vice versa); :func:`combine` charges the crossbar part's leakage power over the PE part's
-latency when given it. The PE-array costs come from the dataflow kernel; this module takes them as
-arrays, so it needs nothing from it.
+One inference passes both engines in turn, so latencies add, energies add and areas add. How
+inferences follow each other depends on the chip's schedule (:mod:`evo_codesign.cost.crossbar`):
+
+* ``sequential``: the next inference starts when the last one ends (interval = latency); while the
+  PE array works the crossbar tiles idle but still leak, over the PE part's latency.
+* ``pipelined``: the crossbar layers are pipeline stages and the PE array is one more stage (it runs
+  all of its layers of one inference while the crossbars work on others), so the engines overlap:
+  interval = max(crossbar interval, PE-array latency); the crossbar tiles leak over the whole
+  interval, of which their own part has charged its interval.
+
+The PE-array costs come from the dataflow kernel; this module takes them as arrays, so it needs
+nothing from it.
 """
 
 from __future__ import annotations
@@ -72,21 +79,33 @@ def crossbar_leakage_uw(area_um2: np.ndarray | float, constants: Mapping[str, fl
 def combine(crossbar_latency_ns: np.ndarray, crossbar_energy_pj: np.ndarray, crossbar_area_um2: np.ndarray,
             pe_latency_ns: np.ndarray, pe_energy_pj: np.ndarray, pe_area_um2: np.ndarray, *,
             macs: np.ndarray | float = 0.0, crossbar_leakage_power_uw: np.ndarray | float = 0.0,
+            crossbar_interval_ns: np.ndarray | float | None = None, pipelined: np.ndarray | bool = False,
             ) -> dict[str, np.ndarray]:
     """Chip totals of a hybrid design from its two parts (arrays broadcast over designs).
 
-    ``latency_ns`` and ``energy_pj`` add (sequential engines); ``area_um2`` adds; the crossbar
-    part's leakage power (uW) is charged over the PE part's latency (``e_cross_leak_pj``); figures of
-    merit as in :mod:`evo_codesign.cost.crossbar` (EDAP in pJ ns mm^2).
+    ``latency_ns`` of one inference and ``energy_pj`` add, ``area_um2`` adds; ``interval_ns`` is the
+    latency where ``pipelined`` is False and max(``crossbar_interval_ns``, PE latency) where it is
+    True (default crossbar interval: its latency); the crossbar part's leakage power (uW) is charged
+    over the PE part's latency (sequential) or over the rest of the interval (pipelined), as
+    ``e_cross_leak_pj``; figures of merit as in :mod:`evo_codesign.cost.crossbar` (EDAP in pJ ns mm^2,
+    TOPS/mm^2 over the interval).
     """
-    lat = np.asarray(crossbar_latency_ns, dtype=np.float64) + np.asarray(pe_latency_ns, dtype=np.float64)
-    cross_leak = np.asarray(crossbar_leakage_power_uw, dtype=np.float64) * np.asarray(pe_latency_ns) * 1e-3
+    x_lat = np.asarray(crossbar_latency_ns, dtype=np.float64)
+    pe_lat = np.asarray(pe_latency_ns, dtype=np.float64)
+    x_int = x_lat if crossbar_interval_ns is None else np.asarray(crossbar_interval_ns, dtype=np.float64)
+    pip = np.asarray(pipelined, dtype=bool)
+    lat = x_lat + pe_lat
+    interval = np.where(pip, np.maximum(x_int, pe_lat), lat)
+    idle = np.where(pip, interval - x_int, pe_lat)
+    cross_leak = np.asarray(crossbar_leakage_power_uw, dtype=np.float64) * idle * 1e-3
     energy = np.asarray(crossbar_energy_pj, dtype=np.float64) + np.asarray(pe_energy_pj, dtype=np.float64) + cross_leak
     area = np.asarray(crossbar_area_um2, dtype=np.float64) + np.asarray(pe_area_um2, dtype=np.float64)
     area_mm2 = area * 1e-6
     ops = 2.0 * np.asarray(macs, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         tops_w = np.where(energy > 0, ops / energy, 0.0)
-        tops_mm2 = np.where((lat > 0) & (area_mm2 > 0), ops / lat / 1000.0 / area_mm2, 0.0)
-    return {"latency_ns": lat, "energy_pj": energy, "e_cross_leak_pj": cross_leak, "area_um2": area,
-            "edp": energy * lat, "edap": energy * lat * area_mm2, "tops_per_w": tops_w, "tops_per_mm2": tops_mm2}
+        tops_mm2 = np.where((interval > 0) & (area_mm2 > 0), ops / interval / 1000.0 / area_mm2, 0.0)
+        throughput = np.where(interval > 0, 1e9 / interval, 0.0)
+    return {"latency_ns": lat, "interval_ns": interval, "throughput_per_s": throughput, "energy_pj": energy,
+            "e_cross_leak_pj": cross_leak, "area_um2": area, "edp": energy * lat, "edap": energy * lat * area_mm2,
+            "tops_per_w": tops_w, "tops_per_mm2": tops_mm2}

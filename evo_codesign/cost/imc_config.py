@@ -11,6 +11,10 @@ Keys (top level of the file; every IMC key optional, defaults are XPert's NeuroS
     adc_bits = 6              # ADC bits; levels = 2**adc_bits (levelOutput = 64 read as levels)
     column_sharing = 8        # columns per ADC (numColMuxed = 8)
     input_bits = 8            # activation bits: one value, or a list with one value per precision group
+    schedule = "sequential"   # "sequential" (one layer at a time) | "pipelined" (weights resident, layers as stages)
+    tiles = 0                 # tiles on the chip; 0 = as many as the network needs
+    duplication = 1           # most copies of a layer in a pipeline (NeuroSim's speed-up rule)
+    overflow = "reprogram"    # weights beyond the tiles: "reprogram" (rewritten every inference) | "infeasible"
     [constants]               # optional overrides of evo_codesign.cost.constants_imc rows
     sar_power_base_uw = 9.0
 
@@ -30,10 +34,10 @@ import numpy as np
 from ..errors import EvoCodesignError
 from ..schema import Spec, check_value, from_mapping, opt, read_toml, table
 from ..space.accelerator import AcceleratorSegment
-from ..space.imc import ADC_TYPES
+from ..space.imc import ADC_TYPES, SCHEDULES
 from ..workload.layers import LAYER_DTYPE
-from .constants_imc import IMC_OVERRIDES
-from .crossbar import KNOBS, TOTAL_FIELDS, LAYER_FIELDS, crossbar_cost, design_array
+from .constants_imc import CI, IMC_OVERRIDES, imc_constants
+from .crossbar import KNOBS, TOTAL_FIELDS, LAYER_FIELDS, chip_array, crossbar_cost, design_array
 
 __all__ = ["ImcConfigError", "ImcConfig", "IMC_KEYS", "load_imc_config", "imc_config_from_dict",
            "cost_imc_layers", "cost_imc_network", "JSON_FIELDS"]
@@ -48,7 +52,8 @@ _INT_KEYS: dict[str, tuple[int, int, int]] = {
     "column_sharing": (8, 1, 4096),
     "input_bits": (8, 1, 16),
 }
-IMC_KEYS = ("target",) + tuple(_INT_KEYS) + ("adc_type", "constants")
+IMC_KEYS = ("target",) + tuple(_INT_KEYS) + ("adc_type", "schedule", "tiles", "duplication", "overflow",
+                                             "constants")
 #: Fields of each JSON row of the cost command.
 JSON_FIELDS = ("name", "latency_cycles", "latency_ns", "compute_cycles", "energy_pj", "macs", "adc_energy_pj", "area_um2", "edap",
                "tops_per_w", "tops_per_mm2")
@@ -80,11 +85,18 @@ class ImcConfig:
     column_sharing: int = _knob("column_sharing", "columns multiplexed onto one ADC")
     input_bits: int | tuple[int, ...] = _knob("input_bits", "activation bits: one value, or one per precision group",
                                               min_len=1)
+    schedule: str = opt("sequential", choices=SCHEDULES, doc="sequential: one layer at a time; pipelined: weights "
+                        "resident, every layer a pipeline stage (ISAAC/PUMA)")
+    tiles: int = opt(0, lo=0, hi=1_000_000, doc="tiles on the chip; 0: as many as the network needs")
+    duplication: int = opt(1, lo=1, hi=4096, doc="most copies of a layer in a pipeline (no effect when sequential)")
+    overflow: str = opt("reprogram", choices=("reprogram", "infeasible"),
+                        doc="weights that do not fit the tiles: rewritten every inference, or an error")
     constants: Mapping[str, float] = table(IMC_OVERRIDES, doc="overrides of evo_codesign.cost.constants_imc")
 
     def design(self) -> dict[str, Any]:
-        """Knobs as a decoded-IMC dict for :func:`~evo_codesign.cost.crossbar.design_array`."""
-        d = {k: getattr(self, k) for k in KNOBS}
+        """Knobs as a decoded-IMC dict for :func:`~evo_codesign.cost.crossbar.design_array` and
+        :func:`~evo_codesign.cost.crossbar.chip_array`."""
+        d = {k: getattr(self, k) for k in KNOBS + ("schedule", "tiles", "duplication")}
         if isinstance(self.input_bits, tuple):
             d["input_bits"] = list(self.input_bits)
         return d
@@ -113,7 +125,7 @@ def load_imc_config(path: str | Path, *, extra_keys: Iterable[str] | None = None
         raise ImcConfigError(f"{p}: {e}") from None
 
 
-def _run(L: np.ndarray, cfg: ImcConfig):
+def _run(L: np.ndarray, cfg: ImcConfig, global_buffer: bool = True):
     L = np.asarray(L)
     if L.dtype != LAYER_DTYPE:
         raise TypeError("cost_imc_layers needs a LAYER_DTYPE table")
@@ -125,10 +137,22 @@ def _run(L: np.ndarray, cfg: ImcConfig):
                                  f"{sorted(set(L['group'].tolist()))}")
     else:
         L["group"] = 0  # one precision for every layer
-    return crossbar_cost(design_array(cfg.design(), n_groups=n_groups), L, constants=cfg.constants)
+    r = crossbar_cost(design_array(cfg.design(), n_groups=n_groups), L, constants=cfg.constants,
+                      chip=chip_array(cfg.design()), global_buffer=global_buffer)
+    if cfg.overflow == "infeasible" and r.total("capacity_violation")[0] > 0:
+        raise ImcConfigError(f"tiles: the network needs {int(r.total('tiles_needed')[0])} tiles, the chip has "
+                             f"{cfg.tiles} (overflow = \"infeasible\"; \"reprogram\" rewrites the rest every "
+                             "inference)")
+    return r
 
 
-def _row(name: str, v: Mapping[str, float], adc_key: str) -> dict[str, Any]:
+#: Energy parts (JSON name -> kernel field) and area parts of the cost command's rows and total.
+ENERGY_PARTS = {"array": "e_array_pj", "adc": "e_adc_pj", "word_line": "e_dac_wl_pj", "shift_add": "e_shift_add_pj",
+                "buffer": "e_buffer_pj", "interconnect": "e_interconnect_pj", "leakage": "e_leak_pj"}
+AREA_PARTS = {"array": "a_array_um2", "adc": "a_adc_um2", "periphery": "a_periph_um2"}
+
+
+def _row(name: str, v: Mapping[str, float], adc_key: str, time_ns: float) -> dict[str, Any]:
     area_mm2 = v["area_um2"] * 1e-6
     ops = 2.0 * v["macs"]
     return {
@@ -142,13 +166,39 @@ def _row(name: str, v: Mapping[str, float], adc_key: str) -> dict[str, Any]:
         "area_um2": float(v["area_um2"]),
         "edap": float(v["energy_pj"] * v["latency_ns"] * area_mm2),
         "tops_per_w": float(ops / v["energy_pj"]) if v["energy_pj"] > 0 else 0.0,
-        "tops_per_mm2": float(ops / v["latency_ns"] / 1000.0 / area_mm2) if v["latency_ns"] > 0 and area_mm2 > 0
-        else 0.0,
+        "tops_per_mm2": float(ops / time_ns / 1000.0 / area_mm2) if time_ns > 0 and area_mm2 > 0 else 0.0,
+        "energy_breakdown_pj": {k: float(v[f]) for k, f in ENERGY_PARTS.items()},
     }
 
 
+def _layer_row(name: str, v: Mapping[str, float], clock_ghz: float) -> dict[str, Any]:
+    row = _row(name, v, "e_adc_pj", v["latency_ns"])
+    row.update({"crossbars": float(v["crossbars"]), "copies": int(v["copies"]), "utilization": float(v["utilization"]),
+                "stage_ns": float(v["stage_cycles"] / clock_ghz),
+                "area_breakdown_um2": {k: float(v[f]) for k, f in AREA_PARTS.items()}})
+    return row
+
+
+def _total_row(v: Mapping[str, float], cfg: ImcConfig) -> dict[str, Any]:
+    row = _row("total", v, "e_adc_pj", v["interval_ns"])
+    row["energy_breakdown_pj"]["reprogram"] = float(v["e_reprogram_pj"])
+    row.update({
+        "schedule": cfg.schedule, "interval_ns": float(v["interval_ns"]),
+        "throughput_inferences_per_s": float(v["throughput_per_s"]), "crossbars": float(v["crossbars"]),
+        "tiles": int(v["tiles"]), "tiles_needed": int(v["tiles_needed"]), "duplication": int(v["duplication"]),
+        "capacity_violation": float(v["capacity_violation"]), "reprogram_ns": float(v["reprogram_ns"]),
+        "dram_bytes": float(v["dram_bits"] / 8.0), "stage_balance": float(v["stage_balance"]),
+        "crossbar_utilization": float(v["xbar_utilization"]), "global_buffer_bits": float(v["global_buffer_bits"]),
+        "leakage_uw": float(v["leakage_uw"]),
+        "area_breakdown_um2": {**{k: float(v[f]) for k, f in AREA_PARTS.items()},
+                               "buffer": float(v["a_buffer_um2"]), "interconnect": float(v["a_interconnect_um2"])},
+    })
+    return row
+
+
 def cost_imc_layers(layers_table: np.ndarray, names: Sequence[str], imc_config: ImcConfig) -> list[dict[str, Any]]:
-    """One JSON-ready row per layer (:data:`JSON_FIELDS`) for one instance of the layer.
+    """One JSON-ready row per layer (:data:`JSON_FIELDS` and the energy and area breakdowns, copies,
+    stage time) for one instance of the layer.
 
     Pools have no crossbars: zero area and zero TOPS/mm^2. Each row's EDAP uses the layer's own
     crossbar area. Energies include the layer's share of whole-chip leakage.
@@ -156,12 +206,15 @@ def cost_imc_layers(layers_table: np.ndarray, names: Sequence[str], imc_config: 
     return cost_imc_network(layers_table, names, imc_config)[0]
 
 
-def cost_imc_network(layers_table: np.ndarray, names: Sequence[str], imc_config: ImcConfig
-                     ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Per-layer rows (as :func:`cost_imc_layers`) and the network total row (``name = "total"``,
-    layers weighted by their ``count``)."""
+def cost_imc_network(layers_table: np.ndarray, names: Sequence[str], imc_config: ImcConfig, *,
+                     global_buffer: bool = True) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Per-layer rows (as :func:`cost_imc_layers`) and the chip's total row (``name = "total"``,
+    layers weighted by their ``count``; the chip's area by part, its interval and throughput,
+    tiles, capacity and reprogramming). ``global_buffer=False`` when another engine's buffer serves
+    (the hybrid chip's PE-array L2)."""
     if len(names) != len(layers_table):
         raise ValueError(f"{len(names)} names for {len(layers_table)} layers")
-    res = _run(layers_table, imc_config)
-    rows = [_row(str(n), dict(zip(LAYER_FIELDS, res.per_layer[0, i])), "e_adc_pj") for i, n in enumerate(names)]
-    return rows, _row("total", dict(zip(TOTAL_FIELDS, res.totals[0])), "e_adc_pj")
+    res = _run(layers_table, imc_config, global_buffer)
+    clock = float(imc_constants(imc_config.constants)[CI.clock_ghz])
+    rows = [_layer_row(str(n), dict(zip(LAYER_FIELDS, res.per_layer[0, i])), clock) for i, n in enumerate(names)]
+    return rows, _total_row(dict(zip(TOTAL_FIELDS, res.totals[0])), imc_config)

@@ -11,13 +11,13 @@ Accepted layouts:
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..space.base import GenomeError
+from .readers import read_json
 from ..space.cell import genotype_to_genome
 
 __all__ = ["load_genotypes", "parse_genotypes"]
@@ -26,14 +26,7 @@ __all__ = ["load_genotypes", "parse_genotypes"]
 def load_genotypes(path: str | Path) -> list[tuple[str, np.ndarray]]:
     """``[(name, cell genome), ...]`` from a JSON file; errors name the file and the entry."""
     p = Path(path)
-    try:
-        text = p.read_text()
-    except OSError as e:
-        raise GenomeError(f"cannot read genotypes file {str(p)!r}: {e.strerror or e}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise GenomeError(f"{p}: not valid JSON ({e.msg} at line {e.lineno} column {e.colno})") from None
+    data = read_json(p, GenomeError, what="genotypes file")
     return parse_genotypes(data, source=str(p))
 
 

@@ -9,8 +9,9 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from ..errors import CorruptFileError
 from ..metrics import Bounds, nondominated, normalised_hv
-from ..protocols import feasible_mask
+from ..protocols import feasible_mask, worst_violation
 from .rundir import RunDir
 
 __all__ = ["evaluation_log", "hv_curve", "feasible_minimisation_F"]
@@ -18,14 +19,22 @@ __all__ = ["evaluation_log", "hv_curve", "feasible_minimisation_F"]
 
 def evaluation_log(run_dir: str | Path) -> tuple[pd.DataFrame, dict]:
     """One row per unique design in evaluation order: ``gen``, ``f_*`` (minimisation form, as the
-    search saw them), ``g_*`` and ``feasible``; plus the run's ``run.json``."""
-    rd = RunDir.open(run_dir)
+    search saw them), ``g_*``, ``feasible`` and ``violated`` (the most violated constraint, "" when
+    feasible); plus the run's ``run.json``."""
+    rd = RunDir.open(run_dir, readonly=True)
     try:
         info = rd.info()
         rows = rd.rows()
     finally:
         rd.close()
-    objs, cons = info["objectives"], info["constraints"]
+    objs, cons = info.get("objectives"), info.get("constraints")
+    if not isinstance(objs, list) or not isinstance(cons, list):
+        raise CorruptFileError(f"{Path(run_dir) / 'run.json'}: no 'objectives' and 'constraints' lists; the file is "
+                               f"damaged or not a run's")
+    bad = [i for i, r in enumerate(rows, start=1) if len(r.f) != len(objs) or len(r.g) != len(cons)]
+    if bad:
+        raise CorruptFileError(f"{rd.log.path}: row {bad[0]} does not have {len(objs)} objectives and {len(cons)} "
+                               f"constraints as run.json says")
     data = {"gen": [r.gen for r in rows]}
     F = np.array([r.f for r in rows], dtype=float).reshape(len(rows), len(objs))
     G = np.array([r.g for r in rows], dtype=float).reshape(len(rows), len(cons))
@@ -35,7 +44,21 @@ def evaluation_log(run_dir: str | Path) -> tuple[pd.DataFrame, dict]:
         data[f"g_{c}"] = G[:, j]
     df = pd.DataFrame(data)
     df["feasible"] = feasible_mask(G)
+    df["violated"] = worst_violation(G, cons, _scales(info, cons))
     return df, info
+
+
+#: constraint name -> its bound's key in a config's [constraints] table
+_BOUND_KEYS = {"area_mm2": "area_mm2_max", "power_mw": "power_mw_max", "accuracy_min": "accuracy_min"}
+
+
+def _scales(info: dict, cons: Sequence[str]) -> list[float]:
+    table = (info.get("config") or {}).get("constraints") or {} if isinstance(info.get("config"), dict) else {}
+    out = []
+    for c in cons:
+        v = table.get(_BOUND_KEYS.get(c, ""), 1.0) if isinstance(table, dict) else 1.0
+        out.append(float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else 1.0)
+    return out
 
 
 def feasible_minimisation_F(log: pd.DataFrame, objectives: Sequence[str]) -> np.ndarray:

@@ -6,27 +6,32 @@
                        design, committed once per generation in one transaction, so a ``kill -9`` at
                        any moment leaves only whole, committed generations
   ``front.csv``        the current Pareto front (``front.parquet`` too with the ``parquet`` extra)
-  ``checkpoint.pkl``   the pickled search state, replaced atomically (temporary file + ``os.replace``)
+  ``checkpoint.pkl``   the pickled search state, replaced atomically (temporary file + ``os.replace``),
+                       with a summary of the log rows it has seen (checked on resume)
+
+Every file is written atomically (:mod:`evo_codesign.io.atomic`, mode 0666 less the umask); the
+folder's lock (:mod:`evo_codesign.io.lock`) is held by whoever writes it. Damaged or unreadable
+files raise the package's error types naming the file and the cause (:class:`CorruptFileError`,
+:class:`DiskError`, :class:`MissingFileError`), never a traceback.
 """
 
 from __future__ import annotations
 
+import io
 import json
-import os
 import pickle
 import platform
-import sqlite3
 import subprocess
-import tempfile
-from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable
 
-import numpy as np
 import pandas as pd
 
-from ..errors import ExistingRunError, MissingFileError
+from ..errors import CorruptFileError, ExistingRunError, MissingFileError
+from .atomic import atomic_write_bytes, atomic_write_text, disk_error
+from .evaluation_log import LOG_NAME, EvaluationLog, EvaluationRow
+from .readers import read_json
 
 __all__ = ["RunDir", "EvaluationRow", "atomic_write_bytes", "package_versions", "git_revision"]
 
@@ -53,78 +58,62 @@ def git_revision(path: Path | None = None) -> str | None:
     return (r.stdout.strip() or None) if r.returncode == 0 else None
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` so that readers see the old file or the new one, never a torn one."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-@dataclass(frozen=True)
-class EvaluationRow:
-    """One unique design: canonical key, genes, objectives (minimisation form), constraints."""
-
-    key: str
-    gen: int
-    x: Sequence[int]
-    f: Sequence[float]
-    g: Sequence[float]
-    extra: dict
-
-
 class RunDir:
     """A run directory; create with :meth:`create`, reopen with :meth:`open`."""
 
-    LOG = "evaluations.sqlite"
+    LOG = LOG_NAME
+    INFO = "run.json"
+    CHECKPOINT = "checkpoint.pkl"
+    _log: EvaluationLog | None = None
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, readonly: bool = False) -> None:
         self.path = Path(path)
-        self._db: sqlite3.Connection | None = None
+        self._log = EvaluationLog(self.path / self.LOG, readonly=readonly)
 
     # -- lifecycle -----------------------------------------------------------------------------
     @classmethod
     def create(cls, path: str | Path, run_info: dict[str, Any], *, exist_ok: bool = False) -> "RunDir":
+        """A new run directory with ``run.json`` and an empty log. The caller holds the folder's lock."""
         p = Path(path)
-        if (p / "run.json").exists() and not exist_ok:
-            raise ExistingRunError(f"{p} already holds a run (run.json); use `evo-codesign resume {p}` or another --out")
-        p.mkdir(parents=True, exist_ok=True)
+        if (p / cls.INFO).exists() and not exist_ok:
+            raise ExistingRunError(f"{p} already holds a run (run.json); use `evo-codesign resume {p}` or another "
+                                   f"--out")
+        left = [n for n in (cls.LOG, cls.CHECKPOINT) if (p / n).exists()]
+        if left and not exist_ok:
+            raise ExistingRunError(f"{p} holds {', '.join(left)} of a run but no run.json: remove them or choose "
+                                   f"another --out")
+        try:
+            p.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise disk_error(p, e, "create") from None
         info = dict(run_info)
         info.setdefault("versions", package_versions())
         info.setdefault("git_revision", git_revision())
-        atomic_write_bytes(p / "run.json", json.dumps(info, indent=2, sort_keys=True).encode())
+        atomic_write_text(p / cls.INFO, json.dumps(info, indent=2, sort_keys=True))
         rd = cls(p)
-        rd._connect()
+        fresh = not (p / cls.LOG).exists()
+        rd.log.db(create=True)
+        if fresh:
+            rd.log.started_empty()
         return rd
 
     @classmethod
-    def open(cls, path: str | Path) -> "RunDir":
+    def open(cls, path: str | Path, *, readonly: bool = False) -> "RunDir":
+        """An existing run directory (its ``run.json`` is read and checked now). ``readonly``: for
+        reading only (the log is never created or changed)."""
         p = Path(path)
-        if not (p / "run.json").exists():
-            raise MissingFileError(f"{p} is not a run directory (no run.json)")
-        rd = cls(p)
-        rd._connect()
+        if not p.is_dir():
+            raise MissingFileError(f"{p} does not exist (no run directory there)")
+        if not (p / cls.INFO).exists():
+            raise MissingFileError(f"{p} is not a run directory (no run.json): a run started there was stopped "
+                                   f"before it wrote anything; start it again")
+        rd = cls(p, readonly=readonly)
+        rd.info()
         return rd
 
-    def _connect(self) -> None:
-        db = sqlite3.connect(self.path / self.LOG, isolation_level=None)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=FULL")  # a committed generation survives power loss too
-        db.execute("CREATE TABLE IF NOT EXISTS evaluations (id INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL, "
-                   "gen INTEGER NOT NULL, x TEXT NOT NULL, f TEXT NOT NULL, g TEXT NOT NULL, extra TEXT NOT NULL)")
-        self._db = db
-
     def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+        if self._log is not None:
+            self._log.close()
 
     def __enter__(self) -> "RunDir":
         return self
@@ -133,75 +122,77 @@ class RunDir:
         self.close()
 
     def __getstate__(self) -> dict:  # the connection is not picklable; reconnect on use
-        return {"path": self.path, "_db": None}
+        return {"path": self.path}
+
+    def __setstate__(self, state: dict) -> None:
+        self.path = Path(state["path"])
+        self._log = EvaluationLog(self.path / self.LOG)
 
     @property
-    def db(self) -> sqlite3.Connection:
-        if self._db is None:
-            self._connect()
-        assert self._db is not None
-        return self._db
+    def log(self) -> EvaluationLog:
+        if self._log is None:
+            self._log = EvaluationLog(self.path / self.LOG)
+        return self._log
+
+    @property
+    def db(self):
+        """The log's SQLite connection (created if needed)."""
+        return self.log.db()
 
     # -- contents ------------------------------------------------------------------------------
     def info(self) -> dict[str, Any]:
-        return json.loads((self.path / "run.json").read_text())
+        """``run.json`` as a dict; a damaged one raises :class:`CorruptFileError` naming it."""
+        return read_json(self.path / self.INFO, CorruptFileError, what="run file", expect=dict)
 
     def append(self, rows: Iterable[EvaluationRow]) -> int:
         """Append rows in one transaction (all or nothing); existing keys are kept. Returns rows added."""
-        data = [(r.key, int(r.gen), json.dumps([int(v) for v in r.x]), json.dumps([float(v) for v in r.f]),
-                 json.dumps([float(v) for v in r.g]), json.dumps(r.extra, default=_jsonable)) for r in rows]
-        if not data:
-            return 0
-        db = self.db
-        before = db.total_changes
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            db.executemany("INSERT OR IGNORE INTO evaluations (key, gen, x, f, g, extra) VALUES (?,?,?,?,?,?)", data)
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        return db.total_changes - before
+        return self.log.append(rows)
 
     def rows(self, *, max_gen: int | None = None) -> list[EvaluationRow]:
-        q = "SELECT key, gen, x, f, g, extra FROM evaluations"
-        args: tuple = ()
-        if max_gen is not None:
-            q += " WHERE gen <= ?"
-            args = (int(max_gen),)
-        q += " ORDER BY id"
-        return [EvaluationRow(k, gen, json.loads(x), json.loads(f), json.loads(g), json.loads(e))
-                for k, gen, x, f, g, e in self.db.execute(q, args)]
+        return self.log.rows(max_gen=max_gen)
 
     def n_evaluations(self) -> int:
-        return int(self.db.execute("SELECT COUNT(*) FROM evaluations").fetchone()[0])
+        return self.log.count()
+
+    def log_summary(self, up_to_gen: int) -> dict[str, Any]:
+        """What a checkpoint at generation ``up_to_gen`` records about the log."""
+        return self.log.summary(up_to_gen)
+
+    def verify_log(self, recorded: dict[str, Any] | None, gen: int) -> None:
+        """Refuse (:class:`~evo_codesign.errors.LogMismatchError`) a log that disagrees with the checkpoint."""
+        self.log.verify(recorded, gen, self.path / self.CHECKPOINT)
+
+    def has_checkpoint(self) -> bool:
+        return (self.path / self.CHECKPOINT).exists()
 
     def save_checkpoint(self, state: Any) -> None:
-        atomic_write_bytes(self.path / "checkpoint.pkl", pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+        atomic_write_bytes(self.path / self.CHECKPOINT, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
 
     def load_checkpoint(self) -> Any:
-        p = self.path / "checkpoint.pkl"
+        p = self.path / self.CHECKPOINT
         if not p.exists():
             raise MissingFileError(f"{self.path} has no checkpoint.pkl (the run stopped before its first checkpoint)")
-        with open(p, "rb") as f:
-            return pickle.load(f)
+        try:
+            data = p.read_bytes()
+        except OSError as e:
+            raise disk_error(p, e, "read") from None
+        fix = "delete it and resume again: the run is then replayed from its evaluation log (nothing is re-evaluated)"
+        if not data:
+            raise CorruptFileError(f"{p} is empty; {fix}")
+        try:
+            return pickle.loads(data)
+        except Exception as e:  # any unpickling failure means the file is not a checkpoint we wrote
+            raise CorruptFileError(f"{p} is damaged ({type(e).__name__}: {str(e)[:100]}); {fix}") from None
 
     def write_front(self, frame: pd.DataFrame) -> Path:
         """Write the current front as CSV (atomically), plus Parquet when pyarrow is installed."""
         out = self.path / "front.csv"
-        atomic_write_bytes(out, frame.to_csv(index=False).encode())
+        atomic_write_text(out, frame.to_csv(index=False))
         try:
             import pyarrow  # noqa: F401
         except ImportError:
             return out
-        import io
         buf = io.BytesIO()
         frame.to_parquet(buf, index=False)
         atomic_write_bytes(self.path / "front.parquet", buf.getvalue())
         return out
-
-
-def _jsonable(v: Any) -> Any:
-    if isinstance(v, (np.generic, np.ndarray)):
-        return v.tolist()  # numpy scalars and arrays to plain Python
-    raise TypeError(f"not JSON serialisable: {type(v).__name__}")

@@ -17,14 +17,19 @@ _MARKERS = "os^Dv<>pP*X"
 
 
 def save_figure(fig: Figure, stem: str | Path, formats: Sequence[str] = ("png", "pdf")) -> list[Path]:
-    """Write ``stem.png`` and ``stem.pdf`` (parents created); returns the paths."""
+    """Write ``stem.png`` and ``stem.pdf`` (parents created), each atomically; returns the paths."""
+    from ..io.atomic import atomic_write_with, disk_error
+
     stem = Path(stem)
-    stem.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        stem.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise disk_error(stem.parent, e, "create") from None
     FigureCanvasAgg(fig)
     paths = []
     for fmt in formats:
         p = stem.with_suffix(f".{fmt}")
-        fig.savefig(p, dpi=150, bbox_inches="tight")
+        atomic_write_with(p, lambda buf: fig.savefig(buf, format=fmt, dpi=150, bbox_inches="tight"))
         paths.append(p)
     return paths
 

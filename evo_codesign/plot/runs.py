@@ -9,7 +9,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ..errors import MissingFileError, UsageError
+from ..errors import UsageError
 from ..objectives import get as get_objective
 from ..io.history import evaluation_log, feasible_minimisation_F, hv_curve
 from ..metrics import Bounds
@@ -30,17 +30,20 @@ def plot_runs(run_dirs: Sequence[str | Path], out: str | Path, *, design: int = 
     Objectives are shown in their natural sense; hypervolume uses bounds frozen from the union of
     all feasible evaluations of the runs, stored in ``out/bounds.json``.
     """
+    from ..io.atomic import atomic_write_text, disk_error
+    from ..io.frames import read_front
+
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise disk_error(out, e, "create") from None
     logs, infos, fronts = [], [], {}
     for rd in run_dirs:
         log, info = evaluation_log(rd)
         logs.append(log)
         infos.append(info)
-        front_csv = Path(rd) / "front.csv"
-        if not front_csv.exists():
-            raise MissingFileError(f"{rd} has no front.csv yet")
-        fronts[f"{info.get('strategy', 'run')} seed {info['seed']} ({Path(rd).name})"] = pd.read_csv(front_csv)
+        fronts[f"{info.get('strategy', 'run')} seed {info.get('seed')} ({Path(rd).name})"] = read_front(rd)
     objectives = infos[0]["objectives"]
     if any(i["objectives"] != objectives for i in infos):
         raise UsageError("runs to compare must have the same objectives, got "
@@ -50,10 +53,10 @@ def plot_runs(run_dirs: Sequence[str | Path], out: str | Path, *, design: int = 
     union = np.vstack([feasible_minimisation_F(lg, objectives) for lg in logs])
     if len(union):
         bounds = Bounds.from_points(union)
-        (out / "bounds.json").write_text(pd.Series(bounds.to_dict()).to_json())
+        atomic_write_text(out / "bounds.json", pd.Series(bounds.to_dict()).to_json())
         curves = pd.concat([hv_curve(lg, objectives, bounds).assign(strategy=i.get("strategy", "run"), seed=i["seed"])
                             for lg, i in zip(logs, infos)])
-        curves.to_csv(out / "hv_curves.csv", index=False)
+        atomic_write_text(out / "hv_curves.csv", curves.to_csv(index=False))
         paths += plot_hv_curves(curves, out / "hv_vs_evaluations")
     first = next(iter(fronts.values()))
     if len(first):

@@ -4,14 +4,20 @@ A *phase* is one NSGA-II over an :class:`~evo_codesign.strategies.embedding.Embe
 joint genome, with its own budget, seed and resumable run directory. :func:`run_phase` is the only
 caller of run directories and the engine loop in the package: ``evo-codesign run`` (the coupled
 strategy, ``Context.flat``), every phase of every strategy and their resume share it, with one
-resume check and one progress bar.
+resume check, one progress bar and one lock: a phase holds its run directory's lock
+(:func:`evo_codesign.io.lock.folder_lock`) from opening it to its last checkpoint, and the front
+is written under it too.
+
+Resuming a phase continues from its checkpoint (the evaluation log checked against it), or, with
+no checkpoint yet, replays the phase from its seed with the logged rows as the cache: no
+evaluation is repeated and the front is the uninterrupted one. A phase with no logged row simply
+starts.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import shutil
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -21,9 +27,11 @@ import numpy as np
 
 from ..callbacks import Progress
 from ..config import config_to_dict
-from ..engine import GAState, front_arrays, resume_state, run_until_done, start
+from ..engine import GAState, front_arrays, replay_state, resume_state, run_until_done, start
 from ..errors import UsageError
+from ..feasibility import constraint_scales
 from ..io.frames import design_frame
+from ..io.lock import folder_lock
 from ..io.rundir import RunDir
 from ..problem import CodesignProblem, EvaluationCache
 from ..protocols import EvalBatch, feasible_mask
@@ -84,15 +92,19 @@ def _check_resumable(rd: RunDir, info: dict, out: Path) -> None:
 
 def _open_or_create(ctx: Context, embedding: Embedding, evaluator: Any, search: Any, seed: int, out: Path,
                     info: dict) -> tuple[GAState, RunDir]:
-    if ctx.resume and (out / "run.json").exists():
+    if ctx.resume and (out / RunDir.INFO).exists():
         rd = RunDir.open(out)
-        _check_resumable(rd, info, out)
-        if (out / "checkpoint.pkl").exists():
-            return resume_state(rd), rd
-        # interrupted before its first checkpoint: a deterministic restart loses nothing
-        rd.close()
-        shutil.rmtree(out)
-        log.info("%s has no checkpoint: restarting it", out)
+        try:
+            _check_resumable(rd, info, out)
+            if rd.has_checkpoint():
+                return resume_state(rd), rd
+            # stopped before its first checkpoint: replay from the seed, the logged rows as the cache
+            log.info("%s has no checkpoint: replaying it from its evaluation log (%d rows)", out, rd.n_evaluations())
+            cache = EvaluationCache(embedding.space, evaluator, rd, BatchPolicy(n_jobs=ctx.cfg.run.n_jobs))
+            return replay_state(CodesignProblem(embedding.space, cache), search, seed, rd), rd
+        except BaseException:
+            rd.close()
+            raise
     rd = RunDir.create(out, info)
     cache = EvaluationCache(embedding.space, evaluator, rd, BatchPolicy(n_jobs=ctx.cfg.run.n_jobs))
     return start(CodesignProblem(embedding.space, cache), search, seed), rd
@@ -112,17 +124,19 @@ def run_phase(ctx: Context, embedding: Embedding, evaluator: Any, budget: int, s
     info = _jsonable({**info, "seed": seed, "phase_budget": budget, "config": config_to_dict(cfg),
                       "phase_space": repr(embedding.space), "gene_names": list(embedding.space.gene_names),
                       "evaluator": evaluator.describe() if hasattr(evaluator, "describe") else type(evaluator).__name__})
-    state, rd = _open_or_create(ctx, embedding, evaluator, search, seed, out, info)
-    log.info("%s: phase %s, budget %d, seed %d -> %s", info.get("strategy"), info.get("phase", 1), budget, seed, out)
-    bar = Progress(budget, ctx.progress, desc=f"{info.get('strategy')}" + (f" phase {info['phase']}"
-                                                                         if "phase" in info else ""))
-    hooks = [h for h in (bar, ctx.on_generation) if h is not None]
-    try:
-        state = run_until_done(state, rd, checkpoint_every=cfg.run.checkpoint_every,
-                               on_generation=lambda s: [h(s) for h in hooks], stop_after_gen=ctx.stop_after_gen)
-    finally:
-        bar.close()
-        rd.close()
+    with folder_lock(out, what=f"{info.get('strategy')} phase {info.get('phase', 1)}"):
+        state, rd = _open_or_create(ctx, embedding, evaluator, search, seed, out, info)
+        log.info("%s: phase %s, budget %d, seed %d -> %s", info.get("strategy"), info.get("phase", 1), budget, seed,
+                 out)
+        bar = Progress(budget, ctx.progress, desc=f"{info.get('strategy')}" + (f" phase {info['phase']}"
+                                                                             if "phase" in info else ""))
+        hooks = [h for h in (bar, ctx.on_generation) if h is not None]
+        try:
+            state = run_until_done(state, rd, checkpoint_every=cfg.run.checkpoint_every,
+                                   on_generation=lambda s: [h(s) for h in hooks], stop_after_gen=ctx.stop_after_gen)
+        finally:
+            bar.close()
+            rd.close()
     return state, state.problem.cache.n_unique
 
 
@@ -159,7 +173,8 @@ def result(ctx: Context, name: str, embedding: Embedding, state: GAState, phase_
     frame = design_frame(ctx.base_space, X, F, G, objective_names=base.objective_names,
                          objective_senses=base.objective_senses, constraint_names=base.constraint_names,
                          extras=state.problem.cache.extras(Xp) if len(Xp) else [], strategy=name, seed=ctx.seed,
-                         gen=state.gen)
-    RunDir(run_dirs[-1]).write_front(frame)
+                         gen=state.gen, constraint_scales=constraint_scales(base))
+    with folder_lock(run_dirs[-1], what=f"{name} front"):
+        RunDir(run_dirs[-1]).write_front(frame)
     return StrategyResult(name, ctx.seed, frame, F, sum(phase_evals), time.perf_counter() - t0, list(phase_evals),
                           details or {}, run_dirs[-1], list(run_dirs), generations=state.gen)

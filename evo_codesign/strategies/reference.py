@@ -156,27 +156,66 @@ def exact_reference(cfg: Config, out: str | Path, *, n_cells: int = 1000, grid: 
     """:func:`reference_space` and its :func:`exact_front`, written to ``out``: ``space.json`` (what
     was enumerated), ``exact_front.npz`` (``X``, ``X_base``, ``F``) and ``exact_front.csv`` (tidy).
     With ``resume``, a front already in ``out`` for the same space is loaded instead of recomputed."""
-    from ..io.frames import design_frame
+    from ..io.lock import folder_lock
 
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     E = reference_space(cfg, n_cells=n_cells, grid=grid, seed=seed)
     ev = evaluator if evaluator is not None else build_evaluator(cfg, E.base)
     meta = json.loads(json.dumps({"n_cells": n_cells, "cell_seed": seed, "grid": grid or DEFAULT_GRIDS.get(
         cfg.space.hardware), "hardware": cfg.space.hardware, "objectives": list(ev.objective_names),
         "constraints": list(ev.constraint_names)}, default=str))
-    npz, info = out / "exact_front.npz", out / "space.json"
-    if resume and npz.exists() and info.exists():
-        stored = json.loads(info.read_text())
-        if {k: stored.get(k) for k in meta} == meta:
-            with np.load(npz) as d:
-                return E, ExactFront(d["X"], d["X_base"], d["F"], int(stored["designs"]), int(stored["feasible"]),
-                                     float(stored["enumeration_s"]))
-    ex = exact_front(cfg, E, evaluator=ev, n_jobs=n_jobs)
-    np.savez(npz, X=ex.X, X_base=ex.X_base, F=ex.F)
-    design_frame(E.base, ex.X_base, ex.F, np.zeros((len(ex.F), 0)), objective_names=ev.objective_names,
-                 objective_senses=ev.objective_senses, constraint_names=(), strategy="exact",
-                 seed=seed).to_csv(out / "exact_front.csv", index=False)
-    info.write_text(json.dumps({**meta, "designs": ex.n_designs, "feasible": ex.n_feasible,
-                                "exact_front_points": int(len(ex.F)), "enumeration_s": ex.wall_s}, indent=1))
+    with folder_lock(out, what="exact front"):
+        stored = _stored_front(out, meta) if resume else None
+        if stored is not None:
+            return E, stored
+        ex = exact_front(cfg, E, evaluator=ev, n_jobs=n_jobs)
+        if not len(ex.F):
+            raise UsageError(f"the reference space has no feasible design: none of its {ex.n_designs:,} designs "
+                             f"({n_cells} cells x the hardware grid) meets the constraints{_binding(E, ev)}; widen "
+                             f"the grid (--grid) or relax the constraints")
+        _write_front(out, E, ev, ex, meta, seed)
     return E, ex
+
+
+def _stored_front(out: Path, meta: dict) -> ExactFront | None:
+    """The front an earlier call wrote for the same space, or None (absent, another space, or
+    unreadable: it is recomputed then)."""
+    from ..errors import CorruptFileError
+    from ..io.readers import read_json
+
+    npz, info = out / "exact_front.npz", out / "space.json"
+    if not (npz.exists() and info.exists()):
+        return None
+    try:
+        stored = read_json(info, CorruptFileError, what="space file", expect=dict)
+        if {k: stored.get(k) for k in meta} != meta:
+            return None
+        with np.load(npz) as d:
+            return ExactFront(d["X"], d["X_base"], d["F"], int(stored["designs"]), int(stored["feasible"]),
+                              float(stored["enumeration_s"]))
+    except (CorruptFileError, OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _binding(E: Embedding, ev: Any, n: int = 5000) -> str:
+    """A note naming the constraint most designs of ``E`` violate (among its first ``n``)."""
+    names = list(ev.constraint_names)
+    if not names:
+        return ""
+    G = ev(E.expand(E.genomes(0, min(n, E.size())))).G
+    counts = (G > 0).sum(axis=0)
+    j = int(np.argmax(counts))
+    return f" ({names[j]} is violated by {int(counts[j]):,} of the first {len(G):,} designs)"
+
+
+def _write_front(out: Path, E: Embedding, ev: Any, ex: ExactFront, meta: dict, seed: int) -> None:
+    from ..io.atomic import atomic_write_text, atomic_write_with
+    from ..io.frames import design_frame
+
+    atomic_write_with(out / "exact_front.npz", lambda buf: np.savez(buf, X=ex.X, X_base=ex.X_base, F=ex.F))
+    frame = design_frame(E.base, ex.X_base, ex.F, np.zeros((len(ex.F), 0)), objective_names=ev.objective_names,
+                         objective_senses=ev.objective_senses, constraint_names=(), strategy="exact", seed=seed)
+    atomic_write_text(out / "exact_front.csv", frame.to_csv(index=False))
+    atomic_write_text(out / "space.json", json.dumps({**meta, "designs": ex.n_designs, "feasible": ex.n_feasible,
+                                                      "exact_front_points": int(len(ex.F)),
+                                                      "enumeration_s": ex.wall_s}, indent=1))

@@ -25,14 +25,14 @@ unverified. Speed: about 4,000 cells/s for v1 (one ONNX call per cell).
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..errors import MissingDependencyError, MissingFileError, UsageError
+from ..errors import CorruptFileError, MissingDependencyError, MissingFileError, UsageError
+from ..io.readers import read_json
 from ..space.cell import OPS
 from .base import as_cells, register
 
@@ -82,7 +82,7 @@ def _tables(enc: dict[str, dict[str, int]]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _read_encoding(path: Path) -> dict[str, dict[str, int]]:
-    raw = json.loads(path.read_text())
+    raw = read_json(path, UsageError, what="yahpo-onnx encoding", expect=dict)
     enc = {k.removeprefix(_PREFIX): v for k, v in raw.items()}
     missing = [c for c in COLUMNS if c not in enc]
     if missing:
@@ -153,7 +153,13 @@ class YahpoOnnxSurrogate:
             opts = ort.SessionOptions()
             opts.intra_op_num_threads = self.threads
             opts.inter_op_num_threads = 1
-            self._session = ort.InferenceSession(str(self.path), opts, providers=["CPUExecutionProvider"])
+            try:
+                self._session = ort.InferenceSession(str(self.path), opts, providers=["CPUExecutionProvider"])
+            except Exception as e:  # noqa: BLE001 - onnxruntime's own errors: the file is not a model it reads
+                if not type(e).__module__.startswith("onnxruntime"):
+                    raise
+                raise CorruptFileError(f"yahpo-onnx: {self.path} is not a readable ONNX model "
+                                       f"({str(e).strip()[:160]})") from None
         return self._session
 
     def _session_info(self) -> tuple[bool, int]:

@@ -22,7 +22,7 @@ from ..scoring import Reference
 from .runs import Runs
 from .space import DEFAULTS, TUNABLE, distance_to_defaults, plain
 
-__all__ = ["TuneResult", "rank", "score", "write"]
+__all__ = ["TuneResult", "rank", "score", "write", "no_feasible_warning"]
 
 _TRIAL_COLUMNS = ["setting_id", "is_default", *TUNABLE, "seed", "evaluations", "generations", "wall_s", "hv",
                   "front_size", "run_dir"]
@@ -50,6 +50,8 @@ class TuneResult:
     plots: list[Path] = field(default_factory=list)
     reference: Reference | None = None
     notes: dict[str, Any] = field(default_factory=dict)
+    #: set when no run found a feasible design (every score is 0): names the constraint that binds
+    warning: str | None = None
 
     def _row(self, is_default: bool) -> pd.Series | None:
         s = self.summary
@@ -134,6 +136,14 @@ def score(runs: Runs, space: Mapping[str, Sequence[Any]], method: str, n_var: in
                       n_var, skipped, reference=ref)
 
 
+def no_feasible_warning(runs: Runs) -> str | None:
+    """None if some run's final front holds a feasible design; else a line naming the binding constraint."""
+    if not runs.results or any(len(r["F"]) for r in runs.results):
+        return None
+    why = next((r.get("warning") for r in runs.results if r.get("warning")), None)
+    return "no run of the tuning session found a feasible design, so every score is 0" + (f": {why}" if why else "")
+
+
 def _scores(result: TuneResult, is_default: bool) -> dict[str, Any] | None:
     r = result._row(is_default)
     if r is None:
@@ -148,9 +158,11 @@ def write(result: TuneResult, cfg: Config, runs: Runs, space: Mapping[str, Seque
     ``tuning_hv.png``/``.pdf`` into ``result.out``; ``wall_s``: seconds the session took."""
     from ..plot.tuning import plot_tuning
 
+    from ..io.atomic import atomic_write_text
+
     out = result.out
-    result.trials.to_csv(out / "trials.csv", index=False)
-    result.summary.to_csv(out / "summary.csv", index=False)
+    atomic_write_text(out / "trials.csv", result.trials.to_csv(index=False))
+    atomic_write_text(out / "summary.csv", result.summary.to_csv(index=False))
     ratio = result.hv_ratio
     ref = result.reference
     doc = {
@@ -170,8 +182,8 @@ def write(result: TuneResult, cfg: Config, runs: Runs, space: Mapping[str, Seque
         "skipped": result.skipped, "wall_s": wall_s, "config": config_to_dict(cfg), **result.notes,
     }
     if ref is None:
-        doc["note"] = "no run found a feasible design: every hypervolume is 0"
-    (out / "tuning.json").write_text(json.dumps(doc, indent=1))
+        doc["note"] = result.warning or "no run found a feasible design: every hypervolume is 0"
+    atomic_write_text(out / "tuning.json", json.dumps(doc, indent=1))
     result.plots = plot_tuning(result.trials, result.summary, out / "tuning_hv", n_var=result.n_var,
                                title=f"{result.method}: {len(runs.settings)} settings x {runs.repeats} seeds, "
                                      f"budget {cfg.search.budget} unique evaluations")

@@ -32,11 +32,12 @@ def _run_task(task: _Task) -> dict[str, Any]:
     """One fully coupled search; returns only what scoring needs, so little crosses processes."""
     from ..search import run_search
 
-    res = run_search(task.cfg, task.run_dir, evaluator=task.evaluator, progress=False)
+    # the session checked the constraints against the space once, before any run
+    res = run_search(task.cfg, task.run_dir, evaluator=task.evaluator, progress=False, check_constraints=False)
     ev = task.evaluator
     return {"setting_id": task.setting_id, "seed": task.seed, "evaluations": int(res.evaluations),
             "generations": int(res.generations), "wall_s": float(res.wall_s), "run_dir": str(task.run_dir),
-            "F": feasible_minimised(res.front, ev.objective_names, ev.objective_senses)}
+            "F": feasible_minimised(res.front, ev.objective_names, ev.objective_senses), "warning": res.warning}
 
 
 def run_to_attr(result: Mapping[str, Any]) -> dict[str, Any]:

@@ -11,8 +11,9 @@ import numpy as np
 
 from ..config import Config, config_to_dict
 from ..errors import UsageError
+from ..io.lock import folder_lock
 from ..runner import effective_n_jobs
-from .results import TuneResult, score, write
+from .results import TuneResult, no_feasible_warning, score, write
 from .runs import Runs
 from .space import default_space, method_name, validated_space
 from .study import Session, candidate_choices, fingerprint, import_optuna, open_study
@@ -50,7 +51,6 @@ def tune(cfg: Config, out: str | Path, *, method: str = "grid", trials: int = 12
     (results are the same either way). Writes ``trials.csv``, ``summary.csv``, ``tuning.json`` and
     the plot ``tuning_hv.png``/``.pdf``. Input errors are :class:`~evo_codesign.errors.UsageError`.
     """
-    from ..evaluate import build_evaluator
     from ..search import space_for
 
     method = method_name(method)
@@ -62,6 +62,21 @@ def tune(cfg: Config, out: str | Path, *, method: str = "grid", trials: int = 12
     choices, notes = candidate_choices(space, method, cfg.search.budget)
     out = Path(out)
     t0 = time.perf_counter()
+    with folder_lock(out, what="tune"):
+        runs, notes = _session(cfg, out, optuna, method, choices, notes, joint, trials, repeats, storage, study_name)
+        result = score(runs, space, method, joint.n_var, out)
+        result.notes = notes
+        result.warning = no_feasible_warning(runs)
+        write(result, cfg, runs, space, trials=trials, wall_s=time.perf_counter() - t0)
+    return result
+
+
+def _session(cfg: Config, out: Path, optuna: Any, method: str, choices: Any, notes: dict, joint: Any, trials: int,
+             repeats: int, storage: str | None, study_name: str | None) -> tuple[Runs, dict]:
+    """Run the ask/tell loop (in the locked output folder); returns the runs and the study's notes."""
+    from ..evaluate import build_evaluator
+    from ..feasibility import check_satisfiable
+
     # Optuna reports every trial at INFO on its own logger; quiet it for this session only and
     # restore the caller's level, so the library leaves logging as it found it.
     old = optuna.logging.get_verbosity()
@@ -69,9 +84,10 @@ def tune(cfg: Config, out: str | Path, *, method: str = "grid", trials: int = 12
     try:
         session_id = fingerprint(config_to_dict(cfg), method, repeats, choices, out)
         busy = (out / "tuning.json").exists() or (out / "trials").exists()
-        study, _ = open_study(optuna, method, choices, cfg.seed, storage, study_name, session_id, out_busy=busy)
-        out.mkdir(parents=True, exist_ok=True)
         ev = build_evaluator(cfg, joint)
+        if not busy:
+            check_satisfiable(ev, joint, seed=cfg.seed)
+        study, _ = open_study(optuna, method, choices, cfg.seed, storage, study_name, session_id, out_busy=busy)
         workers = effective_n_jobs(cfg.run.n_jobs)
         if workers > 1:
             # Compile (or load) the cost kernels once here, so workers read Numba's cache instead
@@ -84,10 +100,6 @@ def tune(cfg: Config, out: str | Path, *, method: str = "grid", trials: int = 12
         # give every worker the same number of runs; TPE needs each score before its next proposal.
         batch = math.lcm(workers, repeats) // repeats if method != "optuna" else 1
         session.run(trials, batch)
-        notes = {**notes, **session.notes(method, storage)}
+        return runs, {**notes, **session.notes(method, storage)}
     finally:
         optuna.logging.set_verbosity(old)
-    result = score(runs, space, method, joint.n_var, out)
-    result.notes = notes
-    write(result, cfg, runs, space, trials=trials, wall_s=time.perf_counter() - t0)
-    return result

@@ -37,12 +37,13 @@ from __future__ import annotations
 
 import json
 import math
+import sqlite3
 from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
 
-from ..errors import MissingDependencyError, UsageError
+from ..errors import CorruptFileError, MissingDependencyError, UsageError
 from ..scoring import Reference
 from .runs import Runs, run_to_attr
 from .space import DEFAULTS, TUNABLE, plain, setting_key
@@ -104,6 +105,19 @@ def _sampler(optuna: Any, method: str, choices: Mapping[str, tuple], seed: int) 
     return AskTellGridSampler({n: list(choices[n]) for n in TUNABLE}, seed=seed)
 
 
+def _storage(url: str, fn: Any, **kwargs: Any) -> Any:
+    """``fn(**kwargs)`` on an Optuna storage; a storage that cannot be opened or read (a damaged or
+    foreign database file, an unreachable server) is a :class:`CorruptFileError` naming it."""
+    try:
+        return fn(**kwargs)
+    except Exception as e:  # noqa: BLE001 - only database-layer errors are turned into user errors
+        if not type(e).__module__.startswith(("sqlalchemy", "sqlite3", "optuna.exceptions")) and \
+                not isinstance(e, (sqlite3.Error, OSError)):
+            raise
+        first = str(e).strip().splitlines()[0][:160] if str(e).strip() else type(e).__name__
+        raise CorruptFileError(f"storage {url}: cannot open the study storage ({first})") from None
+
+
 def open_study(optuna: Any, method: str, choices: Mapping[str, tuple], seed: int, storage: str | None,
                study_name: str | None, session: Mapping[str, Any], *, out_busy: bool) -> tuple[Any, bool]:
     """Create the study, or with a storage that already holds ``study_name``, load it. Returns
@@ -117,13 +131,14 @@ def open_study(optuna: Any, method: str, choices: Mapping[str, tuple], seed: int
         if out_busy:
             raise busy
         return optuna.create_study(direction="maximize", sampler=sampler, study_name=name), False
-    if name not in optuna.get_all_study_names(storage=storage):
+    if name not in _storage(storage, optuna.get_all_study_names, storage=storage):
         if out_busy:
             raise busy
-        study = optuna.create_study(direction="maximize", sampler=sampler, storage=storage, study_name=name)
+        study = _storage(storage, optuna.create_study, direction="maximize", sampler=sampler, storage=storage,
+                         study_name=name)
         study.set_user_attr("session", dict(session))
         return study, False
-    study = optuna.load_study(study_name=name, storage=storage, sampler=sampler)
+    study = _storage(storage, optuna.load_study, study_name=name, storage=storage, sampler=sampler)
     stored = study.user_attrs.get("session")
     if stored is None:
         raise UsageError(f"storage: study {name!r} is not an evo-codesign tuning session; choose another study_name")
