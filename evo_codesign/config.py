@@ -53,6 +53,10 @@ class SpaceConfig:
     imc_per_group: tuple[str, ...] = opt(("input_bits",), item_choices=("input_bits", "adc_bits", "adc_type",
                                                                          "column_sharing"),
                                           doc="IMC knobs that take one value per precision group")
+    imc_chip_genes: tuple[str, ...] = opt(("schedule", "tiles", "duplication"),
+                                          item_choices=("schedule", "tiles", "duplication"),
+                                          doc="crossbar-chip genes searched; one left out is sequential / as many "
+                                              "tiles as needed / no duplication")
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,8 @@ class ConstraintsConfig:
     power_mw_max: float = opt(math.inf, lo=0.0, doc="average power budget; inf = none")
     accuracy_min: float = opt(0.0, lo=0.0, hi=100.0, doc="minimum accuracy (%); 0 = none")
     buffer_capacity: bool = opt(True, doc="tiles must fit L1/L2")
+    crossbar_capacity: bool = opt(False, doc="weights must fit the chip's tiles (false: the excess is "
+                                             "reprogrammed every inference and pays for it)")
 
 
 def _surrogate_names() -> list[str]:
@@ -96,6 +102,8 @@ class SurrogateConfig:
 @dataclass(frozen=True)
 class PrecisionConfig:
     degradation: bool = opt(True, doc="lower accuracy for low input / ADC precision (documented model)")
+    adc_table: str = opt("", doc="ADC equivalent-bits table (JSON, evo_codesign/adc_calibration.py); "
+                                 "empty: the shipped one")
 
 
 @dataclass(frozen=True)

@@ -238,7 +238,15 @@ def build_evaluator(cfg: Config, space: JointSpace) -> CodesignEvaluator:
         opts = {"path": cfg.surrogate.path} if cfg.surrogate.path else {}
         surrogate = get_surrogate(cfg.surrogate.name, **opts)
     c = cfg.constraints
+    tables = None
+    if cfg.precision.adc_table:
+        from .adc_calibration import adc_table
+        try:
+            tables = {"adc_table": adc_table(cfg.precision.adc_table)}
+        except (OSError, ValueError) as e:
+            raise UsageError(f"precision.adc_table: {e}") from None
     return CodesignEvaluator(space, tuple(cfg.search.objectives), protocol=cfg.space.protocol, surrogate=surrogate,
                              degradation=cfg.precision.degradation, area_mm2_max=c.area_mm2_max,
                              power_mw_max=c.power_mw_max, accuracy_min=c.accuracy_min,
-                             buffer_capacity=c.buffer_capacity, hardware=cfg.space.hardware)
+                             buffer_capacity=c.buffer_capacity, hardware=cfg.space.hardware,
+                             crossbar_capacity=c.crossbar_capacity, precision_tables=tables)

@@ -83,7 +83,7 @@ MACS = objectives.Objective("macs", "min", "M MACs", "multiply-accumulates per i
 
 @pytest.fixture(scope="module", autouse=True)
 def registered():
-    register_segment("toy_array", lambda neural, per_group: ToyArraySegment())
+    register_segment("toy_array", lambda neural, options: ToyArraySegment())
     backends.register(ToyBackend())
     strategies.register(Restarts())
     objectives.register(MACS)

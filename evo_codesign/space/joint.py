@@ -7,6 +7,7 @@ integer arrays; single genomes are 1-D.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -15,9 +16,9 @@ from .accelerator import AcceleratorSegment
 from .backbone import BackboneSegment, conv_names
 from .base import GenomeError, Segment, as_genome_batch
 from .cell import CellSegment
-from .imc import ImcSegment
+from .imc import CHIP_GENES, ImcSegment
 
-__all__ = ["JointSpace", "make_space", "NEURAL_SPACES", "HARDWARE_TARGETS", "NB301_STAGES", "HARDWARE",
+__all__ = ["JointSpace", "make_space", "SegmentOptions", "NEURAL_SPACES", "HARDWARE_TARGETS", "NB301_STAGES", "HARDWARE",
            "register_hardware", "unregister_hardware", "register_segment", "hardware_targets"]
 
 NEURAL_SPACES = ("cell", "backbone")
@@ -146,18 +147,27 @@ class JointSpace:
         return float(np.prod([s.size() for s in self.segments]))
 
 
-def _imc_segment(neural: str | None, imc_per_group: Sequence[str]) -> Segment:
+@dataclass(frozen=True)
+class SegmentOptions:
+    """What the configured space says about its hardware segments: the IMC knobs searched per
+    precision group and the chip genes (schedule, tiles, duplication) the genome searches."""
+
+    imc_per_group: tuple[str, ...] = ("input_bits",)
+    imc_chip_genes: tuple[str, ...] = CHIP_GENES
+
+
+def _imc_segment(neural: str | None, options: SegmentOptions) -> Segment:
     # precision groups: the NB301 stages for cells, the 13 convolutions for the backbone
     groups = conv_names() if neural == "backbone" else NB301_STAGES
-    return ImcSegment(groups, per_group=imc_per_group)
+    return ImcSegment(groups, per_group=options.imc_per_group, chip_genes=options.imc_chip_genes)
 
 
 #: hardware target -> the genome segments it adds, in genome order. Hardware backends register
 #: theirs (:func:`evo_codesign.backends.register`); the space knows only segment names.
 HARDWARE: dict[str, tuple[str, ...]] = {"dataflow": ("accelerator",), "imc": ("imc",),
                                         "hybrid": ("accelerator", "imc")}
-#: segment name -> builder ``(neural, imc_per_group) -> Segment``.
-SEGMENT_BUILDERS: dict[str, Any] = {"accelerator": lambda neural, per_group: AcceleratorSegment(),
+#: segment name -> builder ``(neural, options: SegmentOptions) -> Segment``.
+SEGMENT_BUILDERS: dict[str, Any] = {"accelerator": lambda neural, options: AcceleratorSegment(),
                                     "imc": _imc_segment}
 
 
@@ -178,7 +188,7 @@ def unregister_hardware(name: str) -> None:
 
 
 def register_segment(name: str, builder: Any) -> None:
-    """A new kind of hardware segment: ``builder(neural, imc_per_group) -> Segment``."""
+    """A new kind of hardware segment: ``builder(neural, options: SegmentOptions) -> Segment``."""
     SEGMENT_BUILDERS[name] = builder
 
 
@@ -187,12 +197,14 @@ def hardware_targets() -> list[str]:
 
 
 def make_space(neural: str | None = "cell", hardware: str | None = "hybrid", *,
-               imc_per_group: Sequence[str] = ("input_bits",)) -> JointSpace:
+               imc_per_group: Sequence[str] = ("input_bits",),
+               imc_chip_genes: Sequence[str] = CHIP_GENES) -> JointSpace:
     """The product's standard spaces.
 
     ``neural``: ``"cell"`` (DARTS/NB301), ``"backbone"`` (XPert VGG16-like) or None.
     ``hardware``: ``"dataflow"`` (PE array), ``"imc"`` (crossbars), ``"hybrid"`` (both) or None.
-    IMC precision groups are the NB301 stages for the cell and the 13 convolutions for the backbone.
+    IMC precision groups are the NB301 stages for the cell and the 13 convolutions for the backbone;
+    ``imc_chip_genes``: which crossbar-chip genes are searched (the others take their defaults).
     """
     if neural not in NEURAL_SPACES + (None,):
         raise ValueError(f"unknown neural space {neural!r}; allowed: {list(NEURAL_SPACES)} or None")
@@ -204,5 +216,5 @@ def make_space(neural: str | None = "cell", hardware: str | None = "hybrid", *,
     elif neural == "backbone":
         segs.append(BackboneSegment())
     for name in HARDWARE.get(hardware, ()) if hardware is not None else ():
-        segs.append(SEGMENT_BUILDERS[name](neural, tuple(imc_per_group)))
+        segs.append(SEGMENT_BUILDERS[name](neural, SegmentOptions(tuple(imc_per_group), tuple(imc_chip_genes))))
     return JointSpace(segs)
