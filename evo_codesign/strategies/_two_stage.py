@@ -17,9 +17,9 @@ from .embedding import Embedding
 __all__ = ["DEFAULT_MAX_ARCHS", "PhasedOptions", "check_phased", "nas_then_hardware", "cell_applicable"]
 
 #: Designs a phased strategy keeps from phase 1. 30, not 10: with 10, semi-decoupled search is capped
-#: at 0.931 of the exact front's hypervolume where rankings change (small PE arrays) and reaches
-#: 0.976 with 30 (0.958 vs 0.942 on the open grid); against the union of fronts on the full space the
-#: two are within 0.003 (`python benchmarks/reference_fronts.py --max-archs 10` vs `30`; README
+#: at 0.935 of the exact front's hypervolume where rankings change (small PE arrays) and reaches
+#: 0.969 with 30 (0.976 vs 0.961 on the open grid); against the union of fronts on the full space the
+#: two are within 0.001 (`python benchmarks/reference_fronts.py --max-archs 10` vs `30`; README
 #: "When semi-decoupled search wins").
 DEFAULT_MAX_ARCHS = 30
 
