@@ -146,7 +146,9 @@ def plot_design(decoded: Mapping[str, Any], stem: str | Path, *, objectives: Map
     if objectives:
         lines.append("[objectives]")
         lines += [f"  {k}: {v}" for k, v in objectives.items()]
-    fig = Figure(figsize=(7, 0.2 * len(lines) + 0.8))
-    fig.text(0.01, 0.99, "\n".join(lines), va="top", ha="left", family="monospace", fontsize=8)
-    fig.suptitle(title, x=0.01, ha="left", fontsize=10)
+    height = 0.2 * len(lines) + 0.8
+    fig = Figure(figsize=(7, height))
+    # the title in the first 0.4 in, the panel below it (a suptitle would sit on the first lines)
+    fig.text(0.01, 1 - 0.1 / height, title, va="top", ha="left", fontsize=10, fontweight="bold")
+    fig.text(0.01, 1 - 0.45 / height, "\n".join(lines), va="top", ha="left", family="monospace", fontsize=8)
     return save_figure(fig, stem)

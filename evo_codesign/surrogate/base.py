@@ -19,7 +19,7 @@ from typing import Any, Callable, Protocol, runtime_checkable
 
 import numpy as np
 
-from ..errors import MissingDependencyError, MissingFileError, UsageError
+from ..errors import UsageError
 from ..space.base import GenomeError, as_genome_batch
 from ..space.cell import CellSegment
 
