@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -171,38 +171,86 @@ class CodesignEvaluator(ObjectivesByName):
 
     # -- the evaluation ----------------------------------------------------------------------
     def metrics(self, X: np.ndarray) -> dict[str, np.ndarray]:
-        """Every per-design quantity in natural units (what the log and result frames show)."""
+        """Every per-design quantity in natural units (what the log and result frames show).
+
+        Each distinct network and each distinct hardware design of the batch is worked out once
+        (:meth:`metrics_pairs`); a design's values do not depend on the rest of its batch."""
         X = np.asarray(X, dtype=np.int64)
-        wl = self.workload(X)
+        nsl = self.space.slices[self.neural]
+        hw = np.r_[0:nsl.start, nsl.stop:X.shape[1]]
+        _, fc, ci = np.unique(X[:, nsl], axis=0, return_index=True, return_inverse=True)
+        _, fh, hi = np.unique(X[:, hw], axis=0, return_index=True, return_inverse=True)
+        return self.metrics_pairs(X[fc], X[fh], ci.reshape(-1), hi.reshape(-1))
+
+    def metrics_product(self, X_networks: np.ndarray, X_hardware: np.ndarray, *,
+                        keys: Sequence[str] | None = None) -> dict[str, np.ndarray]:
+        """:meth:`metrics` of every network genome of ``X_networks`` (only its neural genes are read)
+        on every hardware of ``X_hardware`` (only its hardware genes are read): ``n_net * n_hw``
+        designs, network-major (design ``i * n_hw + j`` pairs network ``i`` with hardware ``j``)."""
+        n_net, n_hw = len(X_networks), len(X_hardware)
+        ci = np.repeat(np.arange(n_net, dtype=np.int64), n_hw)
+        hi = np.tile(np.arange(n_hw, dtype=np.int64), n_net)
+        return self.metrics_pairs(np.asarray(X_networks, dtype=np.int64), np.asarray(X_hardware, dtype=np.int64),
+                                  ci, hi, keys=keys)
+
+    def evaluate_product(self, X_networks: np.ndarray, X_hardware: np.ndarray) -> EvalBatch:
+        """Objectives and constraints of :meth:`metrics_product` (bit-identical to evaluating the
+        joint genomes one batch at a time)."""
+        m = self.metrics_product(X_networks, X_hardware, keys=self.needed_metrics())
+        return EvalBatch(self.objectives_from(m), self.constraints_from(m), m)
+
+    def needed_metrics(self) -> tuple[str, ...]:
+        """The metrics the objectives and constraints read."""
+        names = [m for o in self._objectives for m in o.metrics] + [CONSTRAINTS[c][0] for c in self.constraint_names]
+        return tuple(dict.fromkeys(names))
+
+    def metrics_pairs(self, X_networks: np.ndarray, X_hardware: np.ndarray, ci: np.ndarray,
+                      hi: np.ndarray, *, keys: Sequence[str] | None = None) -> dict[str, np.ndarray]:
+        """Metrics of the designs pairing the network of genome ``X_networks[ci[p]]`` with the
+        hardware of genome ``X_hardware[hi[p]]``: workload and accuracy once per network, the
+        backend's :meth:`~evo_codesign.backends.HardwareBackend.cost_pairs` once per pair.
+        ``keys``: only these metrics (default: all)."""
+        wl = self.workload(X_networks)
         shapes, counts = wl.shapes, wl.counts
-        costs = self.hardware_costs(X, wl)
+        consts = {"imc": self.imc_constants} if self.imc_constants is not None else None
+        costs = self.backend.cost_pairs(self.space, X_hardware, wl, ci, hi, constants=consts)
         # steady state: one inference per interval (a pipelined chip overlaps them; otherwise the latency)
         interval = getattr(costs, "interval_ns", None)
         interval = costs.latency_ns if interval is None else interval
-        out = {
-            "latency_ms": costs.latency_ns * 1e-6,
-            "energy_mj": costs.energy_pj * 1e-9,
-            "area_mm2": costs.area_um2 * 1e-6,
+        cell = self.space.slices["cell"] if self.neural == "cell" else None
+        drop: list[np.ndarray] = []
+
+        def precision() -> np.ndarray:
+            if not drop:
+                drop.append(self.precision_drop(costs, len(ci)))
+            return drop[0]
+
+        lazy: dict[str, Any] = {
+            "latency_ms": lambda: costs.latency_ns * 1e-6,
+            "energy_mj": lambda: costs.energy_pj * 1e-9,
+            "area_mm2": lambda: costs.area_um2 * 1e-6,
             # pJ / ns = mW, in the steady state
-            "power_mw": np.where(interval > 0, costs.energy_pj / np.maximum(interval, 1e-30), 0.0),
-            "adc_energy_mj": costs.adc_energy_pj * 1e-9,
-            "macs_m": counts @ layer_macs(shapes).astype(float) * 1e-6,
-            "params_m": counts @ layer_weight_params(shapes).astype(float) * 1e-6,
-            "buffer_violation": costs.buffer_violation,
+            "power_mw": lambda: np.where(interval > 0, costs.energy_pj / np.maximum(interval, 1e-30), 0.0),
+            "adc_energy_mj": lambda: costs.adc_energy_pj * 1e-9,
+            "macs_m": lambda: (counts @ layer_macs(shapes).astype(float) * 1e-6)[ci],
+            "params_m": lambda: (counts @ layer_weight_params(shapes).astype(float) * 1e-6)[ci],
+            "buffer_violation": lambda: costs.buffer_violation,
         }
         if costs.dram_bytes is not None:
-            out["dram_mb"] = costs.dram_bytes * 1e-6
-        out["throughput_per_s"] = np.where(interval > 0, 1e9 / np.maximum(interval, 1e-30), 0.0)
+            lazy["dram_mb"] = lambda: costs.dram_bytes * 1e-6
+        lazy["throughput_per_s"] = lambda: np.where(interval > 0, 1e9 / np.maximum(interval, 1e-30), 0.0)
         for name in ("capacity_violation", "crossbar_utilization"):
             if getattr(costs, name, None) is not None:
-                out[name] = getattr(costs, name)
-        if self.neural == "cell" and self.surrogate is not None:
-            out["accuracy"], out["precision_drop_pp"] = self.accuracy(X, costs)
+                lazy[name] = (lambda n: lambda: getattr(costs, n))(name)
+        if cell is not None and self.surrogate is not None:
+            lazy["accuracy"] = lambda: (np.asarray(self.surrogate.predict(X_networks[:, cell]), dtype=float)[ci]
+                                        - precision())
+            lazy["precision_drop_pp"] = precision
         elif costs.knobs is not None:
-            out["precision_drop_pp"] = self.precision_drop(costs, len(X))
+            lazy["precision_drop_pp"] = precision
         if any("flops_m" in o.metrics for o in self._objectives):
-            out["flops_m"] = cell_workload(self.protocol).flops(X[:, self.space.slices["cell"]]) / 1e6
-        return out
+            lazy["flops_m"] = lambda: (cell_workload(self.protocol).flops(X_networks[:, cell]) / 1e6)[ci]
+        return {k: f() for k, f in lazy.items() if keys is None or k in keys}
 
     def objectives_from(self, m: Mapping[str, np.ndarray]) -> np.ndarray:
         return np.stack([o.minimised(m) for o in self._objectives], axis=1)

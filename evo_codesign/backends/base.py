@@ -93,6 +93,16 @@ class HardwareBackend(ABC):
         """Costs of each design's network (see the module docstring). ``constants``: overrides per
         engine, ``{"dataflow": {...}, "imc": {...}}``."""
 
+    def cost_pairs(self, space: JointSpace, X_hw: np.ndarray, workload: Workload, ci: np.ndarray, hi: np.ndarray, *,
+                   constants: Mapping[str, Mapping[str, float]] | None = None) -> Costs:
+        """Costs of the pairs ``(ci[p], hi[p])``: network ``ci[p]`` of ``workload`` on the hardware of
+        genome ``X_hw[hi[p]]`` (only its hardware segments are read). What an enumeration of
+        networks x designs and a batch with repeated designs call, so a backend that costs each
+        unique design once (:class:`~evo_codesign.backends.dataflow.DataflowBackend`) overrides it.
+        The default expands the pairs and calls :meth:`cost`. A pair's costs must not depend on the
+        other pairs (the search and the exact fronts then agree bit for bit)."""
+        return self.cost(space, np.asarray(X_hw)[hi], workload.rows(ci), constants=constants)
+
     def report(self, raw: Mapping[str, Any], layers: np.ndarray, names: Sequence[str]
                ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         """Per-layer rows and the total row of one described design (``evo-codesign cost``)."""

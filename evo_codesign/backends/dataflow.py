@@ -122,11 +122,23 @@ class DataflowBackend(HardwareBackend):
 
     def cost(self, space: JointSpace, X: np.ndarray, workload: Workload, *,
              constants: Mapping[str, Mapping[str, float]] | None = None) -> Costs:
-        d = df.evaluate_designs(X[:, space.slices["accelerator"]], workload.shapes, workload.counts,
-                                constants=(constants or {}).get("dataflow"), workload=workload)
-        zeros = np.zeros(len(X))
-        return Costs(d.latency_ns, d.energy_pj, d.area_um2, zeros, d.buffer_violation, dram_bytes=d.dram_bytes,
-                     energy_breakdown_pj=d.energy_breakdown_pj)
+        # each distinct accelerator runs the kernel once (a population repeats designs)
+        _, first, hi = np.unique(X[:, space.slices["accelerator"]], axis=0, return_index=True, return_inverse=True)
+        return self._pairs(space, X[first], workload, np.arange(len(X)), hi.reshape(-1), constants, breakdown=True)
+
+    def cost_pairs(self, space: JointSpace, X_hw: np.ndarray, workload: Workload, ci: np.ndarray, hi: np.ndarray, *,
+                   constants: Mapping[str, Mapping[str, float]] | None = None) -> Costs:
+        return self._pairs(space, X_hw, workload, ci, hi, constants, breakdown=False)
+
+    @staticmethod
+    def _pairs(space: JointSpace, X_hw: np.ndarray, workload: Workload, ci: np.ndarray, hi: np.ndarray,
+               constants: Mapping[str, Mapping[str, float]] | None, *, breakdown: bool) -> Costs:
+        from ._pairs import dataflow_pairs
+
+        t = dataflow_pairs(X_hw[:, space.slices["accelerator"]], workload, ci, hi,
+                           constants=(constants or {}).get("dataflow"), breakdown=breakdown)
+        return Costs(t.latency_ns, t.energy_pj, t.area_um2, np.zeros(len(ci)), t.buffer_violation,
+                     dram_bytes=t.dram_bytes, energy_breakdown_pj=t.energy_breakdown_pj)
 
     def report(self, raw: Mapping[str, Any], layers: np.ndarray, names: Sequence[str]
                ) -> tuple[list[dict[str, Any]], dict[str, Any]]:

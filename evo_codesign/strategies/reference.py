@@ -29,7 +29,7 @@ from ..protocols import feasible_mask
 from ..runner import BatchPolicy, evaluate_batches
 from .api import space_for
 from ..space.cell import canonicalize
-from .embedding import Embedding
+from .embedding import Embedding, Table
 
 __all__ = ["DEFAULT_GRIDS", "reference_space", "exact_front", "ExactFront", "exact_reference"]
 
@@ -104,34 +104,57 @@ class ExactFront:
     wall_s: float
 
 
-def exact_front(cfg: Config, embedding: Embedding, *, evaluator: Any = None, chunk: int = 100_000,
-                n_jobs: int = 1, on_chunk: Callable[[int, int], None] | None = None) -> ExactFront:
-    """Evaluate every design of ``embedding`` (in chunks of ``chunk``, ``n_jobs`` chunks at a time
-    in threads through :func:`~evo_codesign.runner.evaluate_batches`: the cost kernels release the
-    GIL) and keep the feasible non-dominated ones. The result does not depend on ``chunk`` or
-    ``n_jobs``. ``on_chunk(done, total)`` reports progress after each chunk."""
+def exact_front(cfg: Config, embedding: Embedding, *, evaluator: Any = None, chunk: int = 500_000,
+                n_jobs: int = 1, on_chunk: Callable[[int, int], None] | None = None,
+                product: bool = True) -> ExactFront:
+    """Evaluate every design of ``embedding`` and keep the feasible non-dominated ones.
+
+    When the embedding is a table of networks (its first gene) times hardware genes, as
+    :func:`reference_space` builds, the designs are costed as that cross product
+    (:meth:`~evo_codesign.evaluate.CodesignEvaluator.evaluate_product`: each network's workload and
+    accuracy once, each hardware design's per-layer costs once), blocks of networks x every
+    hardware design at a time; otherwise (or with ``product=False``) genome by genome. Both give the
+    same front bit for bit. Blocks of about ``chunk`` designs run ``n_jobs`` at a time in threads
+    (the cost kernels release the GIL); the result depends on neither. ``on_chunk(done, total)``
+    reports progress after each block."""
     import threading
 
     t0 = time.perf_counter()
     ev = evaluator if evaluator is not None else build_evaluator(cfg, embedding.base)
     total = embedding.size()
-    if total > 50_000_000:
-        raise UsageError(f"exact_front: {total:,} designs is too many to enumerate (limit 50,000,000)")
+    limit = 2_000_000_000 if product else 50_000_000
+    if total > limit:
+        raise UsageError(f"exact_front: {total:,} designs is too many to enumerate (limit {limit:,})")
     done, lock = [0], threading.Lock()
+    factors = _product_factors(embedding) if product and hasattr(ev, "evaluate_product") else None
 
-    def chunk_front(idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The feasible non-dominated designs of one chunk (a design dominated inside its chunk is
-        dominated overall) and its feasible count."""
-        Xp = embedding.genomes(int(idx[0]), int(idx[-1]) + 1)
-        batch = ev(embedding.expand(Xp))
-        ok = feasible_mask(batch.G)
-        X, F = Xp[ok], batch.F[ok]
-        nd = nondominated(F) if len(F) else np.zeros(0, dtype=bool)
+    def report(n: int) -> None:
         if on_chunk is not None:
             with lock:
-                done[0] += len(idx)
+                done[0] += n
                 on_chunk(done[0], total)
-        return X[nd], F[nd], np.array([int(ok.sum())])
+
+    def keep(batch: Any) -> tuple[np.ndarray, np.ndarray, int]:
+        """Rows of the feasible non-dominated designs of one block (a design dominated inside its
+        block is dominated overall), their objectives and the block's feasible count."""
+        ok = feasible_mask(batch.G)
+        rows = np.flatnonzero(ok)
+        F = batch.F[rows]
+        nd = nondominated(F) if len(F) else np.zeros(0, dtype=bool)
+        return rows[nd], F[nd], len(rows)
+
+    def genome_block(idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        Xp = embedding.genomes(int(idx[0]), int(idx[-1]) + 1)
+        rows, F, n_ok = keep(ev(embedding.expand(Xp)))
+        report(len(idx))
+        return Xp[rows], F, np.array([n_ok])
+
+    def product_block(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        nets, hw_phase, hw_base = factors
+        rows, F, n_ok = keep(ev.evaluate_product(nets[cells], hw_base))
+        c, h = np.divmod(rows, len(hw_phase))
+        report(len(cells) * len(hw_phase))
+        return np.concatenate([cells[c][:, None], hw_phase[h]], axis=1), F, np.array([n_ok])
 
     def merge(parts: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray, int]:
         X_all = np.concatenate([np.zeros((0, embedding.space.n_var), dtype=np.int64), *[p[0] for p in parts]])
@@ -139,15 +162,47 @@ def exact_front(cfg: Config, embedding: Embedding, *, evaluator: Any = None, chu
         nd = nondominated(F_all) if len(F_all) else np.zeros(0, dtype=bool)
         return X_all[nd], F_all[nd], int(sum(int(p[2][0]) for p in parts))
 
-    policy = BatchPolicy(n_jobs=n_jobs, min_parallel=0, chunk=chunk, prefer="threads")
-    idx = np.arange(total, dtype=np.int64)
-    X_keep, F_keep, n_feasible = evaluate_batches(chunk_front, idx, policy, combine=merge) if total > chunk \
-        else merge([chunk_front(idx)])
+    if factors is not None:
+        n_hw = max(len(factors[1]), 1)
+        fn, idx = product_block, np.arange(len(factors[0]), dtype=np.int64)
+        policy = BatchPolicy(n_jobs=n_jobs, min_parallel=0, chunk=max(1, chunk // n_hw), prefer="threads")
+    else:
+        fn, idx = genome_block, np.arange(total, dtype=np.int64)
+        policy = BatchPolicy(n_jobs=n_jobs, min_parallel=0, chunk=chunk, prefer="threads")
+    X_keep, F_keep, n_feasible = evaluate_batches(fn, idx, policy, combine=merge) if len(idx) > policy.chunk \
+        else merge([fn(idx)])
     # one representative per objective vector (equal-cost designs do not add hypervolume), in a fixed order
     F_keep, first = np.unique(F_keep, axis=0, return_index=True)
     X_keep = X_keep[first]
     return ExactFront(X_keep, embedding.expand(X_keep) if len(X_keep) else np.zeros((0, embedding.base.n_var)),
                       F_keep, total, n_feasible, time.perf_counter() - t0)
+
+
+def _product_factors(E: Embedding) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(network base genomes, hardware phase genomes, hardware base genomes) when ``E``'s designs
+    are its first gene's table of networks times the valid settings of its other genes, in
+    :meth:`Embedding.genomes` order; None otherwise."""
+    from ..space.joint import JointSpace
+
+    if not E.parts or not isinstance(E.parts[0], Table) or E.space.n_var < 2:
+        return None
+    table = E.parts[0]
+    neural = [s.name for s in E.base.segments if s.name in ("cell", "backbone")]
+    if len(neural) != 1 or not np.array_equal(np.sort(table.positions), E.positions_of(neural[0])):
+        return None
+    rest = JointSpace(list(E.space.segments[1:]))
+    n_choices = tuple(int(c) for c in rest.n_choices)
+    if float(np.prod([float(c) for c in n_choices])) > 5_000_000:
+        return None
+    hw = np.stack(np.unravel_index(np.arange(int(np.prod(n_choices))), n_choices), axis=1).astype(np.int64)
+    hw = hw[rest.is_valid(hw)]
+    if not len(hw):
+        return None
+    nets_phase = np.zeros((len(table.segment.rows), E.space.n_var), dtype=np.int64)
+    nets_phase[:, 0] = np.arange(len(table.segment.rows))
+    nets_phase[:, 1:] = hw[0]
+    hw_phase = np.concatenate([np.zeros((len(hw), 1), dtype=np.int64), hw], axis=1)
+    return E.expand(nets_phase), hw, E.expand(hw_phase)
 
 
 def exact_reference(cfg: Config, out: str | Path, *, n_cells: int = 1000, grid: Mapping[str, Sequence[Any]] | None = None,
