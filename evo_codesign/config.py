@@ -110,7 +110,10 @@ class PrecisionConfig:
 class RunConfig:
     # joblib's convention, the same for run, compare and tune: -1 = all cores, -2 = all but one, ...
     n_jobs: int = opt(1, lo=-1024, hi=1024, doc="workers; 1 = serial, -1 = all cores, -2 = all but one, ...; not 0")
-    checkpoint_every: int = opt(5, lo=1, hi=10**6, doc="generations between checkpoints")
+    # 20: a checkpoint costs two disk syncs and a pickle (about 4 ms); the log commits every
+    # generation, so a resume from an older checkpoint replays the generations since without
+    # evaluating anything again (python benchmarks/search_speed.py measures the loop)
+    checkpoint_every: int = opt(20, lo=1, hi=10**6, doc="generations between checkpoints")
     progress: bool = opt(False)
 
     def __post_init__(self) -> None:

@@ -118,7 +118,7 @@ def replay_state(problem: CodesignProblem, search: SearchConfig, seed: int, rund
     return state
 
 
-def run_until_done(state: GAState, rundir: RunDir | None, *, checkpoint_every: int = 5,
+def run_until_done(state: GAState, rundir: RunDir | None, *, checkpoint_every: int = 20,
                    on_generation: Callable[[GAState], None] | None = None,
                    stop_after_gen: int | None = None) -> GAState:
     """Advance generation by generation until the budget is spent (or ``stop_after_gen``)."""

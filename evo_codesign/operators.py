@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 from pymoo.core.crossover import Crossover
 from pymoo.core.duplicate import DuplicateElimination
@@ -42,6 +44,40 @@ def canonical_genomes(space: JointSpace, X: np.ndarray) -> np.ndarray:
     sl = space.slices["cell"]
     A[..., sl] = canonicalize(A[..., sl])
     return A
+
+
+def genome_key(canonical: np.ndarray) -> bytes:
+    """The key of one canonical genome: a 128-bit BLAKE2b digest of its int64 bytes (16 bytes to
+    store and index, collisions out of reach: about 2^-64 at 2^32 designs)."""
+    return hashlib.blake2b(np.ascontiguousarray(canonical, dtype=np.int64).tobytes(), digest_size=16).digest()
+
+
+class CanonicalKeys:
+    """Keys of genome rows (:func:`genome_key` of their :func:`canonical_genomes`), remembered by
+    the row's own bytes, so each individual is canonicalised once however often the GA's duplicate
+    elimination and the evaluation cache ask. The memory is not pickled."""
+
+    def __init__(self, space: JointSpace, max_size: int = 200_000) -> None:
+        self.space, self.max_size = space, int(max_size)
+        self._memo: dict[bytes, bytes] = {}
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_memo": {}}
+
+    def __call__(self, X: np.ndarray) -> list[bytes]:
+        A = np.asarray(X)
+        A = np.ascontiguousarray(np.rint(A).astype(np.int64) if A.dtype.kind == "f" else A, dtype=np.int64)
+        raw = [r.tobytes() for r in A]
+        memo = self._memo
+        missing = [i for i, r in enumerate(raw) if r not in memo]
+        if missing:
+            if len(memo) + len(missing) > self.max_size:
+                memo.clear()
+                missing = list(range(len(raw)))
+            K = np.ascontiguousarray(canonical_genomes(self.space, A[missing]))
+            for i, k in zip(missing, K):
+                memo[raw[i]] = genome_key(k)
+        return [memo[r] for r in raw]
 
 
 class SpaceSampling(Sampling):
@@ -134,10 +170,15 @@ class CanonicalDuplicates(DuplicateElimination):
     def __init__(self, space: JointSpace) -> None:
         super().__init__()
         self.space = space
+        self.keys = CanonicalKeys(space)
+
+    def __setstate__(self, state: dict) -> None:  # checkpoints of earlier versions had no key memory
+        self.__dict__.update(state)
+        if "keys" not in state:
+            self.keys = CanonicalKeys(self.space)
 
     def _keys(self, pop) -> list[bytes]:
-        K = canonical_genomes(self.space, np.rint(pop.get("X")).astype(np.int64))
-        return [row.tobytes() for row in np.ascontiguousarray(K)]
+        return self.keys(pop.get("X"))
 
     def _do(self, pop, other, is_duplicate):
         seen: set[bytes] = set()

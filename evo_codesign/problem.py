@@ -10,13 +10,13 @@ exactly as an uninterrupted one.
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 from pymoo.core.problem import Problem
 
 from .io.rundir import EvaluationRow, RunDir
-from .operators import canonical_genomes
+from .operators import CanonicalKeys, genome_key
 from .protocols import EvalBatch, Evaluator, concat_batches
 from .runner import BatchPolicy, evaluate_batches
 from .space.joint import JointSpace
@@ -34,8 +34,15 @@ class EvaluationCache:
         self.log = log
         self.policy = policy or BatchPolicy()
         self.gen = 0
-        self._store: dict[bytes, tuple[np.ndarray, np.ndarray, dict]] = {}
+        # key -> (F row, G row, extras: a dict, or (the batch's name -> array dict, row index))
+        self._store: dict[bytes, tuple[np.ndarray, np.ndarray, Any]] = {}
         self._counted: set[bytes] = set()
+        self._keys = CanonicalKeys(space)
+
+    def __setstate__(self, state: dict) -> None:  # checkpoints of earlier versions had no key memory
+        self.__dict__.update(state)
+        if "_keys" not in state:
+            self._keys = CanonicalKeys(self.space)
 
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
@@ -48,13 +55,14 @@ class EvaluationCache:
         return len(self._counted)
 
     def keys(self, X: np.ndarray) -> list[bytes]:
-        K = canonical_genomes(self.space, np.asarray(X, dtype=np.int64))
-        return [row.tobytes() for row in np.ascontiguousarray(K)]
+        return self._keys(np.asarray(X, dtype=np.int64))
 
     def restore(self, rows: Sequence[EvaluationRow], counted_up_to_gen: int) -> None:
         """Refill from logged rows; rows of generations <= ``counted_up_to_gen`` count as spent."""
         for r in rows:
             k = bytes.fromhex(r.key)
+            if len(k) != 16:  # logs of earlier versions keyed rows by the canonical genome itself
+                k = genome_key(np.frombuffer(k, dtype=np.int64))
             self._store[k] = (np.asarray(r.f, dtype=float), np.asarray(r.g, dtype=float), r.extra)
             if r.gen <= counted_up_to_gen:
                 self._counted.add(k)
@@ -69,22 +77,28 @@ class EvaluationCache:
         if new:
             idx = np.fromiter(new.values(), dtype=np.int64)
             batch = evaluate_batches(self.evaluator, X[idx], self.policy, combine=concat_batches)
-            rows = []
-            for j, (k, i) in enumerate(new.items()):
-                extra = {name: v[j].item() if isinstance(v[j], np.generic) else v[j]
-                         for name, v in batch.extras.items()}
-                self._store[k] = (batch.F[j].astype(float), batch.G[j].astype(float), extra)
-                rows.append(EvaluationRow(k.hex(), self.gen, X[i].tolist(), batch.F[j].tolist(),
-                                          batch.G[j].tolist(), extra))
+            F_new = np.asarray(batch.F, dtype=float)
+            G_new = np.asarray(batch.G, dtype=float).reshape(len(idx), -1)
+            for j, k in enumerate(new):
+                self._store[k] = (F_new[j], G_new[j], (batch.extras, j))
             if self.log is not None:
-                self.log.append(rows)
+                self.log.append_arrays(list(new), self.gen, X[idx], F_new, G_new, batch.extras)
         self._counted.update(keys)
-        F = np.stack([self._store[k][0] for k in keys])
-        G = np.stack([self._store[k][1] for k in keys]) if keys else np.zeros((0, 0))
-        return F, G
+        if not keys:
+            return np.zeros((0, 0)), np.zeros((0, 0))
+        stored = [self._store[k] for k in keys]
+        return np.array([s[0] for s in stored]), np.array([s[1] for s in stored])
 
     def extras(self, X: np.ndarray) -> list[dict]:
-        return [self._store[k][2] for k in self.keys(X)]
+        """The evaluator's metrics of each design (as plain Python numbers)."""
+        out = []
+        for k in self.keys(X):
+            e = self._store[k][2]
+            if isinstance(e, tuple):
+                arrays, j = e
+                e = {name: v[j].item() if isinstance(v[j], np.generic) else v[j] for name, v in arrays.items()}
+            out.append(e)
+        return out
 
 
 class CodesignProblem(Problem):

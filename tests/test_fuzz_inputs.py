@@ -370,13 +370,14 @@ def test_evaluation_log(finished_run, data):
             log.write_bytes(data.draw(damaged(log.read_bytes())))
         else:
             with sqlite3.connect(log) as db:
-                n = db.execute("SELECT COUNT(*) FROM evaluations").fetchone()[0]
+                n = db.execute("SELECT COUNT(*) FROM rows").fetchone()[0]
                 i = data.draw(st.integers(1, n))
                 if data.draw(st.booleans()):
-                    db.execute("DELETE FROM evaluations WHERE id >= ?", (i,))
+                    db.execute("DELETE FROM rows WHERE id >= ?", (i,))
                 else:
-                    col = data.draw(st.sampled_from(["f", "g", "x", "extra", "key"]))
-                    db.execute(f"UPDATE evaluations SET {col} = ? WHERE id = ?", (data.draw(st.text(max_size=12)), i))
+                    col = data.draw(st.sampled_from(["f", "g", "x", "extra", "key", "layout"]))
+                    value = data.draw(st.one_of(st.text(max_size=12), st.binary(max_size=24), st.integers(-3, 9)))
+                    db.execute(f"UPDATE rows SET {col} = ? WHERE id = ?", (value, i))
         loads_or_names(lambda: resume_state(RunDir.open(d)), str(d))
 
 

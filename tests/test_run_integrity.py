@@ -79,11 +79,11 @@ def test_a_log_that_disagrees_with_the_checkpoint_is_refused(tmp_path, damage):
     else:
         with sqlite3.connect(log) as db:
             if damage == "delete_from_gen_2":
-                db.execute("DELETE FROM evaluations WHERE gen >= 2")
+                db.execute("DELETE FROM rows WHERE gen >= 2")
             elif damage == "edit_a_row":
-                db.execute("UPDATE evaluations SET f = '[1.0, 2.0]' WHERE id = 3")
+                db.execute("UPDATE rows SET f = ? WHERE id = 3", (np.array([1.0, 2.0]).tobytes(),))
             else:
-                db.execute("INSERT INTO evaluations (key, gen, x, f, g, extra) VALUES ('00', 1, '[]', '[]', '[]', '{}')")
+                db.execute("INSERT INTO rows (key, gen, x, f, g, layout, extra) VALUES (x'00', 1, x'', x'', x'', 0, x'7b7d')")
     with pytest.raises(LogMismatchError, match=r"evaluations.sqlite .*(missing|disagrees)") as e:
         resume_state(RunDir.open(tmp_path / "r"))
     assert "checkpoint.pkl" in str(e.value) and "fresh budget" in str(e.value)

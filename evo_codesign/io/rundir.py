@@ -24,8 +24,9 @@ import platform
 import subprocess
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 
 from ..errors import CorruptFileError, ExistingRunError, MissingFileError
@@ -148,6 +149,11 @@ class RunDir:
         """Append rows in one transaction (all or nothing); existing keys are kept. Returns rows added."""
         return self.log.append(rows)
 
+    def append_arrays(self, keys: Sequence[bytes], gen: int, X: np.ndarray, F: np.ndarray, G: np.ndarray,
+                      extras: dict[str, np.ndarray]) -> int:
+        """One generation's new designs from arrays (:meth:`EvaluationLog.append_arrays`)."""
+        return self.log.append_arrays(keys, gen, X, F, G, extras)
+
     def rows(self, *, max_gen: int | None = None) -> list[EvaluationRow]:
         return self.log.rows(max_gen=max_gen)
 
@@ -166,6 +172,9 @@ class RunDir:
         return (self.path / self.CHECKPOINT).exists()
 
     def save_checkpoint(self, state: Any) -> None:
+        """Write the search state atomically, after making the log's committed rows durable (a
+        checkpoint never records rows a power cut could take back)."""
+        self.log.sync()
         atomic_write_bytes(self.path / self.CHECKPOINT, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
 
     def load_checkpoint(self) -> Any:

@@ -87,6 +87,20 @@ def install(spec):
             die()
         return out
     rundir.RunDir.append = append
+    real_arrays = rundir.RunDir.append_arrays
+    def append_arrays(self, keys, *args):
+        counts["append"] += 1
+        if keys_file:
+            with open(keys_file, "a") as f:
+                f.write("".join(f"{self.path}:{k.hex()}\n" for k in keys))
+        hit = counts["append"] == at
+        if hit and kind == "append-before":
+            die()
+        out = real_arrays(self, keys, *args)
+        if hit and kind == "append-after":
+            die()
+        return out
+    rundir.RunDir.append_arrays = append_arrays
     return counts
 '''
 
@@ -136,12 +150,19 @@ class _Reference:
     fingerprint: dict = field(default_factory=dict)
 
 
+def _log_table(db: sqlite3.Connection) -> str:
+    """The rows table of an evaluation log (``evaluations`` in logs of earlier versions)."""
+    names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    return "evaluations" if "evaluations" in names else "rows"
+
+
 def _keys(out: Path) -> set[str]:
     keys: set[str] = set()
     for log in out.rglob("evaluations.sqlite"):
         try:
             with contextlib.closing(sqlite3.connect(f"file:{log}?mode=ro", uri=True)) as db:
-                keys |= {f"{log.parent}:{k}" for (k,) in db.execute("SELECT key FROM evaluations")}
+                keys |= {f"{log.parent}:{k if isinstance(k, str) else bytes(k).hex()}"
+                         for (k,) in db.execute(f"SELECT key FROM {_log_table(db)}")}
         except sqlite3.Error:
             pass
     return keys
@@ -154,22 +175,29 @@ def _recording(keys_file: Path):
 
     real = rundir.RunDir.append
 
+    real_arrays = rundir.RunDir.append_arrays
+
     def append(self, rows):
         rows = list(rows)
         with open(keys_file, "a") as f:
             f.write("".join(f"{self.path}:{r.key}\n" for r in rows))
         return real(self, rows)
-    rundir.RunDir.append = append
+
+    def append_arrays(self, keys, *args):
+        with open(keys_file, "a") as f:
+            f.write("".join(f"{self.path}:{k.hex()}\n" for k in keys))
+        return real_arrays(self, keys, *args)
+    rundir.RunDir.append, rundir.RunDir.append_arrays = append, append_arrays
     try:
         yield
     finally:
-        rundir.RunDir.append = real
+        rundir.RunDir.append, rundir.RunDir.append_arrays = real, real_arrays
 
 
 def _rows(log: Path) -> int:
     try:
         with contextlib.closing(sqlite3.connect(f"file:{log}?mode=ro", uri=True)) as db:
-            return int(db.execute("SELECT COUNT(*) FROM evaluations").fetchone()[0])
+            return int(db.execute(f"SELECT COUNT(*) FROM {_log_table(db)}").fetchone()[0])
     except sqlite3.Error:
         return -1
 

@@ -1,0 +1,80 @@
+"""The evaluation log's binary rows, its layouts of metric names, and logs of earlier versions."""
+
+import json
+import sqlite3
+
+import numpy as np
+import pytest
+
+from evo_codesign.errors import CorruptFileError
+from evo_codesign.io.evaluation_log import EvaluationLog, EvaluationRow
+from evo_codesign.operators import genome_key
+
+
+def _arrays(n=5, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.integers(0, 300, (n, 9))
+    keys = [genome_key(x) for x in X]
+    return keys, X, rng.random((n, 4)), rng.random((n, 1)), {"latency_ms": rng.random(n), "macs_m": rng.random(n)}
+
+
+def test_rows_round_trip_exactly_and_are_compact(tmp_path):
+    log = EvaluationLog(tmp_path / "e.sqlite")
+    keys, X, F, G, extras = _arrays()
+    assert log.append_arrays(keys, 3, X, F, G, extras) == 5
+    assert log.append_arrays(keys[:2], 4, X[:2], F[:2], G[:2], extras) == 0  # keys already there are kept
+    rows = EvaluationLog(tmp_path / "e.sqlite", readonly=True).rows()
+    assert [r.key for r in rows] == [k.hex() for k in keys] and {r.gen for r in rows} == {3}
+    assert np.array_equal([r.x for r in rows], X) and np.array_equal([r.f for r in rows], F)
+    assert np.array_equal([r.g for r in rows], G)
+    assert [r.extra["latency_ms"] for r in rows] == extras["latency_ms"].tolist()
+    with sqlite3.connect(tmp_path / "e.sqlite") as db:
+        size = db.execute("SELECT AVG(LENGTH(key) + LENGTH(x) + LENGTH(f) + LENGTH(g) + LENGTH(extra)) FROM rows")
+        assert size.fetchone()[0] == 16 + 9 * 4 + 4 * 8 + 8 + 2 * 8
+        assert db.execute("SELECT COUNT(*) FROM layouts").fetchone()[0] == 1  # names stored once
+
+
+def test_rows_appended_as_objects_read_back_the_same(tmp_path):
+    log = EvaluationLog(tmp_path / "e.sqlite")
+    log.append([EvaluationRow("0a0b", 1, [1, 2], [0.5], [], {"a": 1.25}),
+                EvaluationRow("0c", 1, [3, 4], [0.75], [], {"a": 2.0})])
+    log.append([EvaluationRow("0d", 2, [5, 6], [1.5], [], {"note": "text", "flag": True})])  # not numeric: JSON
+    rows = log.rows()
+    assert [(r.key, r.gen, r.x, r.f, r.extra) for r in rows] == [
+        ("0a0b", 1, [1, 2], [0.5], {"a": 1.25}), ("0c", 1, [3, 4], [0.75], {"a": 2.0}),
+        ("0d", 2, [5, 6], [1.5], {"note": "text", "flag": True})]
+    s = log.summary(2)
+    assert s["rows"] == 3 and s["last_gen"] == 2
+    log.close()
+    assert EvaluationLog(tmp_path / "e.sqlite").summary(2) == s  # the digest rebuilt from the file agrees
+
+
+def test_a_log_of_an_earlier_version_is_read_and_appended_in_its_own_format(tmp_path):
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE evaluations (id INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL, gen INTEGER NOT NULL, "
+                   "x TEXT NOT NULL, f TEXT NOT NULL, g TEXT NOT NULL, extra TEXT NOT NULL)")
+        db.execute("INSERT INTO evaluations (key, gen, x, f, g, extra) VALUES (?,?,?,?,?,?)",
+                   ("ab", 1, "[1, 2]", "[0.5]", "[]", json.dumps({"m": 3.0})))
+    log = EvaluationLog(path)
+    before = log.summary(1)
+    keys, X, F, G, extras = _arrays(2)
+    log.append_arrays(keys, 2, X, F, G, extras)
+    rows = log.rows()
+    assert rows[0] == EvaluationRow("ab", 1, [1, 2], [0.5], [], {"m": 3.0})
+    assert [r.key for r in rows[1:]] == [k.hex() for k in keys] and rows[2].x == X[1].tolist()
+    assert log.summary(1) == before  # the old rows' digest is what an old checkpoint recorded
+    with sqlite3.connect(path) as db:
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert tables == {"evaluations"}
+
+
+def test_a_damaged_binary_row_is_named(tmp_path):
+    log = EvaluationLog(tmp_path / "e.sqlite")
+    keys, X, F, G, extras = _arrays(3)
+    log.append_arrays(keys, 1, X, F, G, extras)
+    log.close()
+    with sqlite3.connect(tmp_path / "e.sqlite") as db:
+        db.execute("UPDATE rows SET extra = ? WHERE id = 2", (b"\x00\x01\x02",))
+    with pytest.raises(CorruptFileError, match="row 2 is damaged"):
+        EvaluationLog(tmp_path / "e.sqlite").rows()
