@@ -91,6 +91,25 @@ def spearman(a: np.ndarray, b: np.ndarray) -> float:
     return float(spearmanr(a, b).statistic)
 
 
+def spearman_columns(a: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """:func:`spearman` of ``a`` (n,) with each column of ``B`` (n, m) at once: the Pearson
+    correlation of average ranks (``scipy.stats.rankdata``); NaN for a constant column."""
+    from scipy.stats import rankdata
+
+    a, B = np.asarray(a, dtype=float), np.asarray(B, dtype=float).reshape(len(a), -1)
+    out = np.full(B.shape[1], np.nan)
+    if len(a) < 2 or np.ptp(a) == 0:
+        return out
+    ra = rankdata(a)
+    ra -= ra.mean()
+    RB = rankdata(B, axis=0)
+    RB -= RB.mean(axis=0)
+    den = np.sqrt((ra ** 2).sum() * (RB ** 2).sum(axis=0))
+    ok = np.ptp(B, axis=0) > 0
+    out[ok] = (ra @ RB[:, ok]) / den[ok]
+    return np.clip(out, -1.0, 1.0)
+
+
 def kendall(a: np.ndarray, b: np.ndarray) -> float:
     """Kendall's tau-b (``scipy.stats.kendalltau``); NaN when either side is constant."""
     from scipy.stats import kendalltau

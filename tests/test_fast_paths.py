@@ -68,3 +68,15 @@ def test_exact_front_cross_product_equals_genome_by_genome(hardware, grid):
         assert np.array_equal(f.F, slow.F) and np.array_equal(f.X, slow.X)
         assert f.n_feasible == slow.n_feasible and f.n_designs == slow.n_designs
     assert 0 < slow.n_feasible and len(slow.F) > 5
+
+
+def test_spearman_columns_is_spearman_column_by_column():
+    from evo_codesign.metrics import spearman, spearman_columns
+
+    rng = np.random.default_rng(1)
+    a = rng.random(40)
+    B = np.column_stack([a + 0.3 * rng.random(40), rng.integers(0, 4, 40), np.ones(40), -a, np.round(a, 1)])
+    got = spearman_columns(a, B)
+    want = [spearman(a, B[:, j]) for j in range(B.shape[1])]
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+    assert np.isnan(got[2]) and got[3] == -1.0

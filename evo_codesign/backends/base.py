@@ -29,7 +29,7 @@ import numpy as np
 from ..errors import UsageError
 from ..objectives import CROSSBAR_TARGETS
 from ..registry import Registry
-from ..space.joint import JointSpace, register_hardware, unregister_hardware
+from ..space.joint import NEURAL_SPACES, JointSpace, register_hardware, unregister_hardware
 from ..workload.liveness import Workload
 
 __all__ = ["Costs", "Monotone", "HardwareBackend", "register", "unregister", "get", "available", "for_space"]
@@ -139,7 +139,7 @@ def available() -> list[str]:
 
 def for_space(space: JointSpace) -> HardwareBackend:
     """The backend whose segments are exactly the space's hardware segments."""
-    hw = tuple(s.name for s in space.segments if s.name not in ("cell", "backbone"))
+    hw = tuple(s.name for s in space.segments if s.name not in NEURAL_SPACES)
     for b in _REGISTRY.values():
         if tuple(b.segments) == hw:
             return b

@@ -32,7 +32,7 @@ EXIT_INFEASIBLE = 3
 #: Subcommands in the order ``--help`` lists them: name -> module in this package.
 COMMANDS: dict[str, str] = {
     "run": "run", "resume": "resume", "front": "front", "compare": "compare", "plot": "plot", "tune": "tune",
-    "cost": "cost", "describe": "describe", "predict": "predict",
+    "cost": "cost", "describe": "describe", "predict": "predict", "warmup": "warmup",
 }
 
 

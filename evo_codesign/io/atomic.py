@@ -2,7 +2,10 @@
 
 Every output the package writes goes through :func:`atomic_write_bytes` (or the helpers built on
 it): the bytes go to a temporary file beside the target (``.NAME.<random>.tmp``), are flushed to
-disk, and replace the target in one ``os.replace``; readers see the old file or the new one. The
+disk, and replace the target in one ``os.replace``; readers see the old file or the new one.
+``durable=False`` skips the two disk syncs (file and folder) for outputs that can be made again
+from the run directory (a run's front, a comparison's tables and figures): still atomic, so a
+``kill -9`` never leaves a torn file, only a power cut may take back the newest version. The
 temporary file is created with mode ``0666`` less the umask, as ``open()`` would, so collaborators
 read results as they read any other file. A process killed mid-write leaves only a temporary file,
 which :func:`clean_temp_files` removes (the run-directory lock does it when it is taken).
@@ -71,7 +74,7 @@ def _fsync_dir(d: Path) -> None:
         os.close(fd)
 
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+def atomic_write_bytes(path: str | Path, data: bytes, *, durable: bool = True) -> Path:
     """Write ``data`` to ``path`` atomically (see the module docstring); returns ``path``."""
     path = Path(path)
     tmp = _temp_name(path)
@@ -83,7 +86,8 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except OSError as e:
         tmp.unlink(missing_ok=True)
@@ -91,21 +95,22 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _fsync_dir(path.parent)
+    if durable:
+        _fsync_dir(path.parent)
     return path
 
 
-def atomic_write_text(path: str | Path, text: str) -> Path:
+def atomic_write_text(path: str | Path, text: str, *, durable: bool = True) -> Path:
     """:func:`atomic_write_bytes` of UTF-8 text."""
-    return atomic_write_bytes(path, text.encode("utf-8"))
+    return atomic_write_bytes(path, text.encode("utf-8"), durable=durable)
 
 
-def atomic_write_with(path: str | Path, write: Callable[[io.BytesIO], Any]) -> Path:
+def atomic_write_with(path: str | Path, write: Callable[[io.BytesIO], Any], *, durable: bool = True) -> Path:
     """Atomically write what ``write(buffer)`` puts into a bytes buffer (``frame.to_csv``,
     ``fig.savefig(buf, format=...)``, ``np.savez``)."""
     buf = io.BytesIO()
     write(buf)
-    return atomic_write_bytes(path, buf.getvalue())
+    return atomic_write_bytes(path, buf.getvalue(), durable=durable)
 
 
 def clean_temp_files(folder: str | Path) -> list[Path]:

@@ -17,6 +17,7 @@ files raise the package's error types naming the file and the cause (:class:`Cor
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import pickle
@@ -39,19 +40,30 @@ __all__ = ["RunDir", "EvaluationRow", "atomic_write_bytes", "package_versions", 
 _PACKAGES = ("evo-codesign", "numpy", "numba", "pymoo", "moocore", "joblib", "pandas")
 
 
-def package_versions() -> dict[str, str]:
+@functools.lru_cache(maxsize=1)
+def _versions() -> tuple[tuple[str, str], ...]:
     out = {"python": platform.python_version()}
     for name in _PACKAGES:
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             out[name] = "not installed"
-    return out
+    return tuple(out.items())
+
+
+def package_versions() -> dict[str, str]:
+    """Python's and the main packages' versions (looked up once per process)."""
+    return dict(_versions())
 
 
 def git_revision(path: Path | None = None) -> str | None:
-    """Commit of the source tree the package runs from, if it is a git checkout."""
-    where = path or Path(__file__).resolve().parents[2]
+    """Commit of the source tree the package runs from, if it is a git checkout (asked once per
+    process and folder: a comparison's runs share it)."""
+    return _git_revision(Path(path or Path(__file__).resolve().parents[2]).resolve())
+
+
+@functools.lru_cache(maxsize=8)
+def _git_revision(where: Path) -> str | None:
     try:
         r = subprocess.run(["git", "rev-parse", "HEAD"], cwd=where, capture_output=True, text=True, timeout=5)
     except (OSError, subprocess.SubprocessError):
@@ -196,12 +208,13 @@ class RunDir:
     def write_front(self, frame: pd.DataFrame) -> Path:
         """Write the current front as CSV (atomically), plus Parquet when pyarrow is installed."""
         out = self.path / "front.csv"
-        atomic_write_text(out, frame.to_csv(index=False))
+        # `evo-codesign resume` writes it again from the checkpoint: atomic, not synced
+        atomic_write_text(out, frame.to_csv(index=False), durable=False)
         try:
             import pyarrow  # noqa: F401
         except ImportError:
             return out
         buf = io.BytesIO()
         frame.to_parquet(buf, index=False)
-        atomic_write_bytes(self.path / "front.parquet", buf.getvalue())
+        atomic_write_bytes(self.path / "front.parquet", buf.getvalue(), durable=False)
         return out

@@ -8,6 +8,7 @@ from typing import Any, Callable
 from ..config import Config
 from ..errors import UsageError
 from ..evaluate import build_evaluator
+from ..jit import warm_up
 from ..space.joint import JointSpace, make_space
 from .base import Context, StrategyResult, get, make_options
 from .embedding import Embedding
@@ -45,6 +46,7 @@ def run_strategy(name: str, cfg: Config, seed: int, out: str | Path, *, embeddin
     if embedding is not None and embedding.base.gene_names != space.gene_names:
         raise UsageError(f"the embedding's base space {embedding.base!r} is not the config's {space!r}")
     base = evaluator if evaluator is not None else build_evaluator(cfg, space)
+    warm_up()  # compile or load the kernels before the strategy's clock starts
     ctx = Context(cfg, int(seed), Path(out), embedding if embedding is not None else Embedding.identity(space),
                   base, resume, on_generation, progress, flat, stop_after_gen)
     return strategy.run(ctx, opts)

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from ..metrics import spearman
+from ..metrics import spearman_columns
 from ..protocols import feasible_mask
 from ..space.base import GenomeError
 from ._phase import Mapped, phase_info
@@ -102,15 +102,14 @@ def premise(base: Any, E: Embedding, archs: np.ndarray, proxy: np.ndarray, front
     if len(archs) < 3:
         return {"premise_note": "fewer than 3 cells kept: no rank correlation"}
     cell = E.base.slices["cell"]
-
-    def latencies(design: np.ndarray) -> np.ndarray:
-        X = np.tile(design, (len(archs), 1))
-        X[:, cell] = archs
-        return base.metrics(X)["latency_ms"]
-    ref = latencies(proxy)
     X_front = front[[f"x_{g}" for g in E.base.gene_names]].to_numpy(dtype=np.int64)
     _, first = np.unique(X_front[:, hw_pos], axis=0, return_index=True)
-    r = np.asarray([spearman(ref, latencies(X_front[i])) for i in sorted(first)])
+    designs = np.concatenate([np.asarray(proxy, dtype=np.int64)[None, :], X_front[np.sort(first)]])
+    # every kept cell on the proxy and on every final accelerator: rows cells, columns designs
+    X = np.repeat(designs, len(archs), axis=0)
+    X[:, cell] = np.tile(archs, (len(designs), 1))
+    lat = base.metrics(X)["latency_ms"].reshape(len(designs), len(archs)).T
+    r = spearman_columns(lat[:, 0], lat[:, 1:])
     return {"premise_spearman_min": float(np.nanmin(r)), "premise_spearman_median": float(np.nanmedian(r)),
             "premise_accelerators": int(len(r))}
 
