@@ -11,7 +11,7 @@ Example (every key optional)::
     seed = 1
 
     [space]
-    neural = "cell"          # cell | backbone
+    neural = "cell"          # cell | backbone | fixed (with network = "MODEL.onnx" or a layers CSV)
     hardware = "hybrid"      # dataflow | imc | hybrid
     protocol = "nb301"       # nb301 | darts
 
@@ -27,11 +27,12 @@ Example (every key optional)::
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from .errors import EvoCodesignError
+from .errors import EvoCodesignError, MissingDependencyError
 from .objectives import OBJECTIVES, available, get, unmet_need
 from .schema import from_mapping, opt, read_toml, section, to_plain
 from .space.joint import hardware_targets
@@ -46,7 +47,8 @@ class ConfigError(EvoCodesignError):
 
 @dataclass(frozen=True)
 class SpaceConfig:
-    neural: str = opt("cell", choices=("cell", "backbone"), doc="neural search space")
+    neural: str = opt("cell", choices=("cell", "backbone", "fixed"),
+                      doc="neural search space; fixed: the network of space.network, hardware-only search")
     # registered hardware targets (evo_codesign.backends registers its own), read when validating
     hardware: str = opt("hybrid", choices=hardware_targets, doc="hardware target")
     protocol: str = opt("nb301", choices=("nb301", "darts"), doc="NB301 network macro-architecture")
@@ -57,6 +59,44 @@ class SpaceConfig:
                                           item_choices=("schedule", "tiles", "duplication"),
                                           doc="crossbar-chip genes searched; one left out is sequential / as many "
                                               "tiles as needed / no duplication")
+    network: str = opt("", doc="with neural = 'fixed': an ONNX model (.onnx) or a layers CSV (.csv), relative "
+                               "to the config file's folder")
+
+    def __post_init__(self) -> None:
+        if (self.neural == "fixed") != bool(self.network):
+            raise ConfigError("space.network: " + ("space.neural = 'fixed' needs the network: an ONNX model or a "
+                                                   "layers CSV" if self.neural == "fixed" else
+                                                   f"only with space.neural = 'fixed' (got {self.neural!r})"))
+        if self.network:
+            p = Path(self.network)
+            if p.suffix.lower() not in (".onnx", ".csv"):
+                raise ConfigError(f"space.network: {self.network!r} is neither an ONNX model (.onnx) nor a layers "
+                                  f"CSV (.csv)")
+            if not p.is_file() or not os.access(p, os.R_OK):
+                why = "is a directory" if p.is_dir() else "cannot be read" if p.exists() else "does not exist"
+                raise ConfigError(f"space.network: {self.network!r} {why} (a relative path is read from the "
+                                  f"config file's folder)")
+            object.__setattr__(self, "network", str(p.resolve()))  # run.json records where it was
+            from .workload.fixed import load_network  # read once here (cached), so a bad file stops the run early
+
+            try:
+                load_network(self.network)
+            except MissingDependencyError:
+                raise
+            except EvoCodesignError as e:
+                raise ConfigError(f"space.network: {e}") from None
+
+
+def _algorithm_names() -> list[str]:
+    from .algorithms import available as algorithms
+
+    return algorithms()
+
+
+def _operator_names() -> list[str]:
+    from .algorithms import operator_sets
+
+    return operator_sets()
 
 
 @dataclass(frozen=True)
@@ -74,6 +114,12 @@ class SearchConfig:
     swap_prob: float = opt(0.1, lo=0.0, hi=1.0, doc="probability of swapping each crossover block")
     mutation_prob_var: float = opt(0.0, lo=0.0, hi=1.0, doc="per-gene mutation probability; 0 means 1/n_var")
     long_jump: float = opt(0.1, lo=0.0, hi=1.0, doc="probability that an ordinal mutation jumps anywhere")
+    # the registered engines and operator sets (evo_codesign.algorithms), read when validating
+    algorithm: str = opt("nsga2", choices=_algorithm_names,
+                         doc="search engine: nsga2 | nsga3 | smsemoa | moead | agemoea | random (evo_codesign.algorithms)")
+    operators: str = opt("space", choices=_operator_names,
+                         doc="crossover + mutation: space (block-uniform + the space's mutation) | pymoo-default "
+                             "(SBX + polynomial mutation, rounded, then repaired)")
 
 
 @dataclass(frozen=True)
@@ -115,11 +161,22 @@ class RunConfig:
     # evaluating anything again (python benchmarks/search_speed.py measures the loop)
     checkpoint_every: int = opt(20, lo=1, hi=10**6, doc="generations between checkpoints")
     progress: bool = opt(False)
+    # evo_codesign.runner.evaluation_backend; the [run] section may change when a run is resumed
+    backend: str = opt("joblib", choices=("joblib", "dask"),
+                       doc="joblib: in-process, or joblib workers for large batches; dask: every batch on a dask "
+                           "cluster (run.scheduler, or a LocalCluster of run.n_jobs workers)")
+    scheduler: str = opt("", doc="dask scheduler address (tcp://host:port) for backend = dask; empty: a LocalCluster")
 
     def __post_init__(self) -> None:
         if self.n_jobs == 0:
             raise ConfigError("run.n_jobs (--n-jobs): 0 is not allowed; 1 = serial, -1 = all cores, "
                               "-2 = all cores but one, ...")
+        if self.scheduler and self.backend != "dask":
+            raise ConfigError(f"run.scheduler ({self.scheduler!r}): needs run.backend = 'dask' "
+                              f"(got {self.backend!r})")
+        if self.scheduler and "://" not in self.scheduler:
+            raise ConfigError(f"run.scheduler (--scheduler): {self.scheduler!r} is not a scheduler address; "
+                              f"expected protocol://host:port, e.g. tcp://10.0.0.5:8786")
 
 
 @dataclass(frozen=True)
@@ -142,6 +199,11 @@ class Config:
         unknown = [o for o in objs if o not in available()]
         if unknown:
             raise ConfigError(f"search.objectives: unknown value(s) {unknown}; allowed: {available()}")
+        searched = [o for o in objs if {"cell", "backbone", "surrogate"} & set(get(o).needs)]
+        if self.space.neural == "fixed" and searched:
+            raise ConfigError(f"search.objectives: {searched} need a searched network; with space.neural = 'fixed' "
+                              f"the network ({Path(self.space.network).name}) is the same in every design, so "
+                              f"only hardware objectives apply, e.g. objectives = [\"latency\", \"energy\", \"area\"]")
         for name in objs:
             why = unmet_need(get(name), neural=self.space.neural, hardware=self.space.hardware)
             if why:
@@ -161,6 +223,9 @@ def load_config(path: str | Path | None = None, *, overrides: Mapping[str, Any] 
     An override whose value is None is skipped (no config value is ever None), so command lines
     can pass their optional flags straight through."""
     data: dict[str, Any] = {} if path is None else read_toml(path, ConfigError, what="config")
+    net = data.get("space", {}).get("network") if isinstance(data.get("space"), dict) else None
+    if path is not None and isinstance(net, str) and net and not Path(net).is_absolute():
+        data["space"]["network"] = str(Path(path).parent / net)  # relative to the config file
     try:
         return _with_overrides(data, overrides)
     except ConfigError as e:

@@ -16,15 +16,13 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
-from pymoo.algorithms.moo.nsga2 import NSGA2
 from pymoo.core.termination import Termination
 
+from .algorithms import build_algorithm, build_nsga2, offspring_per_generation
 from .config import SearchConfig
 from .errors import CorruptFileError, UsageError
 from .io.rundir import RunDir
-from .operators import BlockUniformCrossover, CanonicalDuplicates, SpaceMutation, SpaceRepair, SpaceSampling
 from .problem import CodesignProblem
-from .space.joint import JointSpace
 
 __all__ = ["UniqueBudget", "build_nsga2", "GAState", "start", "resume_state", "replay_state", "run_until_done",
            "front_arrays"]
@@ -34,7 +32,9 @@ class UniqueBudget(Termination):
     """Stop when another full generation would exceed ``budget`` unique evaluations, or when
     ``max_stall`` generations in a row found no new design (a small space is exhausted).
 
-    ``update()`` reports progress as the fraction of the budget spent (pymoo convention)."""
+    ``update()`` reports progress as the fraction of the budget spent (pymoo convention). A
+    generation's new designs are at most the algorithm's offspring per generation
+    (:func:`evo_codesign.algorithms.offspring_per_generation`: ``n_offsprings``, else ``pop_size``)."""
 
     def __init__(self, budget: int, max_stall: int = 20) -> None:
         super().__init__()
@@ -44,30 +44,33 @@ class UniqueBudget(Termination):
         self._stall = 0
 
     def _update(self, algorithm) -> float:
-        cache = algorithm.problem.cache
-        if cache.n_unique == self._seen:
+        n_unique = algorithm.problem.cache.n_unique
+        if n_unique == self._seen:
             self._stall += 1
         else:
-            self._seen, self._stall = cache.n_unique, 0
+            self._seen, self._stall = n_unique, 0
+        return self._progress(algorithm, n_unique)
+
+    def _progress(self, algorithm, n_unique: int) -> float:
         if self._stall >= self.max_stall:
             return 1.0
-        n_next = algorithm.n_offsprings if algorithm.n_gen and algorithm.n_gen > 0 else algorithm.pop_size
-        if cache.n_unique + n_next > self.budget:
+        if algorithm.n_gen and algorithm.n_gen > 0:
+            n_next = offspring_per_generation(algorithm)
+        else:  # the initial population
+            n_next = getattr(algorithm, "pop_size", None) or offspring_per_generation(algorithm)
+        if n_unique + n_next > self.budget:
             return 1.0
-        return min(cache.n_unique / self.budget, 0.999)
+        return min(n_unique / self.budget, 0.999)
 
-
-def build_nsga2(space: JointSpace, search: SearchConfig) -> NSGA2:
-    """NSGA-II with the segment-aware operators (see :mod:`evo_codesign.operators`)."""
-    return NSGA2(
-        pop_size=search.pop_size,
-        n_offsprings=search.n_offsprings or search.pop_size,
-        sampling=SpaceSampling(space),
-        crossover=BlockUniformCrossover(space, prob=search.crossover_prob, swap_prob=search.swap_prob),
-        mutation=SpaceMutation(space, prob_var=search.mutation_prob_var or None, long_jump=search.long_jump),
-        repair=SpaceRepair(space),
-        eliminate_duplicates=CanonicalDuplicates(space),
-    )
+    def set_budget(self, budget: int, algorithm, n_unique: int) -> None:
+        """A new budget for a loaded run (``resume --budget``) that has counted ``n_unique`` designs:
+        progress is recomputed without counting a generation, so a finished run continues exactly
+        as if its budget had been ``budget`` from the start (a run that stalled, or whose mating
+        could produce nothing new, stays finished)."""
+        if budget < n_unique:
+            raise UsageError(f"budget {budget} is below the {n_unique} designs already evaluated")
+        self.budget = int(budget)
+        self.perc = 1.0 if self.force_termination else self._progress(algorithm, n_unique)
 
 
 @dataclass
@@ -87,7 +90,7 @@ class GAState:
 def start(problem: CodesignProblem, search: SearchConfig, seed: int) -> GAState:
     if search.pop_size > search.budget:
         raise UsageError(f"search.budget ({search.budget}) must be at least search.pop_size ({search.pop_size})")
-    algo = build_nsga2(problem.space, search)
+    algo = build_algorithm(problem.space, search, problem.n_obj)
     algo.setup(problem, termination=UniqueBudget(search.budget), seed=int(seed), verbose=False)
     return GAState(algo, 0)
 

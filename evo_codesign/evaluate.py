@@ -39,9 +39,10 @@ from .errors import UsageError
 from .objectives import ObjectivesByName, unmet_need
 from .objectives import get as get_objective
 from .protocols import EvalBatch
-from .space.joint import JointSpace
+from .space.joint import NEURAL_SPACES, JointSpace
 from .workload.backbone import backbone_network
 from .workload.batch import VOCAB_FIELDS, cell_workload
+from .workload.fixed import fixed_workload
 from .workload.layers import layer_macs, layer_weight_params, unique_across
 from .workload.liveness import Workload, cell_stage_live_elements, sequential_live_elements
 
@@ -85,7 +86,7 @@ class CodesignEvaluator(ObjectivesByName):
 
     def __post_init__(self) -> None:
         s = self.space
-        self.neural = "cell" if "cell" in s else ("backbone" if "backbone" in s else None)
+        self.neural = next((n for n in NEURAL_SPACES if n in s), None)
         if self.neural is None:
             raise UsageError(f"evaluating needs a neural and a hardware segment, got {s!r}")
         unknown = set(self.precision_tables or {}) - {"constants", "adc_table"}
@@ -117,6 +118,8 @@ class CodesignEvaluator(ObjectivesByName):
     def workload(self, X: np.ndarray) -> Workload:
         """The designs' networks: shape vocabulary, counts[n, n_shapes] and live activations per
         residency unit (:mod:`evo_codesign.workload.liveness`)."""
+        if self.neural == "fixed":  # the user's own network, the same for every design
+            return fixed_workload(self.space["fixed"].network, len(X))
         if self.neural == "cell":
             W = cell_workload(self.protocol)
             cells = X[:, self.space.slices["cell"]]
@@ -274,6 +277,11 @@ class CodesignEvaluator(ObjectivesByName):
              "constraints": list(self.constraint_names), "precision_degradation": self.degradation}
         if self.surrogate is not None and hasattr(self.surrogate, "describe"):
             d["surrogate"] = self.surrogate.describe()
+        if self.neural == "fixed":
+            seg = self.space["fixed"]
+            d["network"] = {"name": seg.network.name, "source": seg.source, "layers": len(seg.network),
+                            "macs": seg.network.macs, "params": seg.network.params,
+                            "precision_groups": list(seg.precision_groups)}
         return d
 
 

@@ -22,7 +22,7 @@ from pymoo.core.mutation import Mutation
 from pymoo.core.repair import Repair
 from pymoo.core.sampling import Sampling
 
-from .space.cell import canonicalize
+from .space.cell import CellSegment, canonicalize
 from .space.joint import JointSpace
 
 __all__ = ["SpaceSampling", "BlockUniformCrossover", "SpaceMutation", "SpaceRepair", "CanonicalDuplicates",
@@ -38,7 +38,7 @@ def _rng(random_state) -> np.random.Generator:
 def canonical_genomes(space: JointSpace, X: np.ndarray) -> np.ndarray:
     """Genomes with every cell node's edges in canonical order (same network, same key)."""
     A = np.asarray(X, dtype=np.int64)
-    if "cell" not in space:
+    if "cell" not in space or not isinstance(space["cell"], CellSegment):  # e.g. op genes of a fixed topology
         return A
     A = A.copy()
     sl = space.slices["cell"]

@@ -9,20 +9,37 @@ chunks and fanned out, and independent runs (seeds x strategies) go to separate 
 No joblib backend is hard-coded: ``prefer`` is only a hint, so
 ``with joblib.parallel_config(backend="dask"): ...`` (with a ``dask.distributed.Client``) runs the
 same code on a cluster.
+
+A dask cluster can also take *every* batch (``[run] backend = "dask"``, :func:`evaluation_backend`,
+:func:`dask_session`): while a session is open in a thread, :func:`evaluate_batches` splits each
+batch into one chunk per worker thread and :func:`run_independent` sends each run to the cluster.
+This is for evaluators that cost far more than the round trip (a simulator per design); the
+evaluator is sent to the workers once per session. Results are concatenated in order, so they
+are identical to serial evaluation. The session lives in a :class:`contextvars.ContextVar`, so
+work already running on a worker (a run sent by :func:`run_independent`) evaluates in-process.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import math
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 import joblib
 from joblib import Parallel, delayed
 
-from .errors import UsageError
+from .errors import MissingDependencyError, UsageError
 
-__all__ = ["BatchPolicy", "evaluate_batches", "run_independent", "effective_n_jobs"]
+__all__ = ["BatchPolicy", "evaluate_batches", "run_independent", "effective_n_jobs", "DaskSession", "dask_session",
+           "evaluation_backend", "active_session", "DASK_INSTALL"]
+
+#: how to get the optional dask extra (pyproject.toml ``[project.optional-dependencies] dask``)
+DASK_INSTALL = "pip install -e .[dask]"
+#: seconds to wait for a dask scheduler to answer and for its first worker to connect
+DASK_CONNECT_TIMEOUT_S = 30.0
 
 
 def effective_n_jobs(n_jobs: int) -> int:
@@ -57,6 +74,11 @@ def evaluate_batches(fn: Callable[[np.ndarray], Any], X: np.ndarray, policy: Bat
     to ``fn(X)`` and do not depend on the number of workers.
     """
     X = np.asarray(X)
+    session = _SESSION.get()
+    if session is not None and len(X):
+        size = min(policy.chunk, max(1, math.ceil(len(X) / session.n_threads)))
+        parts = session.map(fn, [X[i:i + size] for i in range(0, len(X), size)])
+        return _combine(parts, combine)
     if len(X) <= policy.chunk:
         return fn(X)
     # Large batches go in chunks even serially: the kernels' per-(design, layer) outputs of a
@@ -66,6 +88,10 @@ def evaluate_batches(fn: Callable[[np.ndarray], Any], X: np.ndarray, policy: Bat
         parts = Parallel(n_jobs=policy.n_jobs, prefer=policy.prefer)(delayed(fn)(c) for c in chunks)
     else:
         parts = [fn(c) for c in chunks]
+    return _combine(parts, combine)
+
+
+def _combine(parts: list[Any], combine: Callable[[Sequence[Any]], Any] | None) -> Any:
     if combine is not None:
         return combine(parts)
     if isinstance(parts[0], tuple):
@@ -75,8 +101,112 @@ def evaluate_batches(fn: Callable[[np.ndarray], Any], X: np.ndarray, policy: Bat
 
 def run_independent(fn: Callable[..., Any], tasks: Iterable[Any], *, n_jobs: int = 1,
                     prefer: str | None = "processes") -> list[Any]:
-    """``[fn(task) for task in tasks]``, in parallel workers when ``n_jobs != 1``; order kept."""
+    """``[fn(task) for task in tasks]``, in parallel workers when ``n_jobs != 1`` (or on the open
+    dask session's cluster, whatever ``n_jobs``); order kept."""
     tasks = list(tasks)
+    session = _SESSION.get()
+    if session is not None and len(tasks) > 1:
+        return session.map(fn, tasks)
     if effective_n_jobs(n_jobs) == 1 or len(tasks) <= 1:
         return [fn(t) for t in tasks]
     return Parallel(n_jobs=n_jobs, prefer=prefer)(delayed(fn)(t) for t in tasks)
+
+
+# -- dask ------------------------------------------------------------------------------------------
+
+_SESSION: contextvars.ContextVar["DaskSession | None"] = contextvars.ContextVar("evo_codesign_dask_session",
+                                                                               default=None)
+
+
+def _apply(fn: Callable[[Any], Any], item: Any) -> Any:
+    return fn(item)
+
+
+class DaskSession:
+    """A connected ``dask.distributed.Client`` that :func:`evaluate_batches` and
+    :func:`run_independent` use while the session is active (see :func:`dask_session`).
+
+    ``map(fn, items)`` is ``[fn(item) for item in items]`` on the cluster, in order; ``fn`` (an
+    evaluator, often large) is scattered to every worker once and reused."""
+
+    def __init__(self, client: Any, address: str) -> None:
+        self.client = client
+        self.address = address
+        self._scattered: dict[int, tuple[Any, Any]] = {}  # id(fn) -> (fn, its future); fn kept alive
+
+    @property
+    def n_threads(self) -> int:
+        """Worker threads on the cluster now (at least 1)."""
+        return max(1, sum(self.client.nthreads().values()))
+
+    def map(self, fn: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+        entry = self._scattered.get(id(fn))
+        if entry is None or entry[0] is not fn:
+            entry = (fn, self.client.scatter(fn, broadcast=True, hash=False))
+            self._scattered[id(fn)] = entry
+        futures = self.client.map(_apply, [entry[1]] * len(items), list(items), pure=False)
+        return self.client.gather(futures)
+
+
+def active_session() -> DaskSession | None:
+    """The dask session open in this thread, if any."""
+    return _SESSION.get()
+
+
+def _distributed():
+    try:
+        import distributed
+    except ImportError:
+        raise MissingDependencyError(f"run.backend = 'dask' needs dask.distributed, which is not installed: "
+                                     f"{DASK_INSTALL}") from None
+    return distributed
+
+
+@contextlib.contextmanager
+def dask_session(address: str | None = None, *, n_workers: int = 1, processes: bool = True) -> Iterator[DaskSession]:
+    """Connect to the dask scheduler at ``address`` (``tcp://host:port``), or start a
+    ``LocalCluster`` of ``n_workers`` single-threaded workers (``processes``: separate processes,
+    as the Python parts of an evaluation hold the GIL), and make it take every batch until the
+    block ends; then disconnect (and stop a cluster started here)."""
+    distributed = _distributed()
+    cluster = None
+    try:
+        if address:
+            try:
+                client = distributed.Client(address, timeout=DASK_CONNECT_TIMEOUT_S, set_as_default=False)
+            except (OSError, TimeoutError) as e:
+                raise UsageError(f"run.scheduler (--scheduler): cannot reach the dask scheduler at {address} "
+                                 f"({type(e).__name__}: {e})") from None
+        else:
+            cluster = distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=processes,
+                                               dashboard_address=":0")  # any free port: never a clash
+            client = distributed.Client(cluster, set_as_default=False)
+            address = cluster.scheduler_address
+        try:
+            client.wait_for_workers(1, timeout=DASK_CONNECT_TIMEOUT_S)
+        except TimeoutError:
+            client.close()
+            raise UsageError(f"run.scheduler (--scheduler): no dask worker connected to {address} within "
+                             f"{DASK_CONNECT_TIMEOUT_S:g} s; start one with `dask worker {address}`") from None
+        session = DaskSession(client, address)
+        token = _SESSION.set(session)
+        try:
+            yield session
+        finally:
+            _SESSION.reset(token)
+            client.close()
+    finally:
+        if cluster is not None:
+            cluster.close()
+
+
+def evaluation_backend(run: Any, *, scheduler: str | None = None) -> contextlib.AbstractContextManager:
+    """The evaluation backend a ``[run]`` config section asks for, as a context manager: for
+    ``backend = "dask"`` (or a ``scheduler`` address given, e.g. by ``--scheduler``) a
+    :func:`dask_session` on ``run.scheduler`` (empty: a LocalCluster of ``run.n_jobs`` workers,
+    joblib's convention: -1 = all cores); otherwise nothing (serial, or joblib with ``n_jobs``)."""
+    address = scheduler or run.scheduler
+    if run.backend != "dask" and not address:
+        return contextlib.nullcontext()
+    _distributed()  # a missing extra is reported before anything starts
+    return dask_session(address or None, n_workers=effective_n_jobs(run.n_jobs))

@@ -128,13 +128,19 @@ def test_constants_override_from_toml(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("text, message", [
-    ("name,K,C,R,S,Y,X,stride\nc,8,x,3,3,8,8,1\n", "line 2, column C: 'x' is not an integer"),
-    ("name,K,C,R,S,Y,X,stride\nc,8,4,3,3,8,8,0\n", "line 2, column stride: 0 must be >= 1"),
-    ("name,K,C,R,S,Y,X\nc,8,4,3,3,8,8\n", "missing column(s) ['stride']"),
-    ("name,K,C,R,S,Y,X,stride,padding\nc,8,4,3,3,8,8,1,1\n", "unknown column(s) ['padding']"),
-    ("name,K,C,R,S,Y,X,stride,groups\nc,8,6,3,3,8,8,1,4\n", "line 2: K=8 and C=6 must be divisible by groups=4"),
-    ("name,K,C,R,S,Y,X,stride,op\nc,8,4,3,3,8,8,1,deconv\n", "line 2, column op: 'deconv' is not one of"),
-    ("name,K,C,R,S,Y,X,stride\n", "no layers"),
+    ("name,K,C,R,S,Y,X,stride,pad\nc,8,x,3,3,8,8,1,1\n", "line 2, column C: 'x' is not an integer"),
+    ("name,K,C,R,S,Y,X,stride,pad\nc,8,4,3,3,8,8,0,1\n", "line 2, column stride: 0 must be >= 1"),
+    ("name,K,C,R,S,Y,X,pad\nc,8,4,3,3,8,8,1\n", "missing column(s) ['stride']"),
+    ("name,K,C,R,S,Y,X,stride,pad,padding\nc,8,4,3,3,8,8,1,1,1\n", "unknown column(s) ['padding']"),
+    ("name,K,C,R,S,Y,X,stride,pad,groups\nc,8,6,3,3,8,8,1,1,4\n", "line 2: K=8 and C=6 must be divisible by groups=4"),
+    ("name,K,C,R,S,Y,X,stride,pad,op\nc,8,4,3,3,8,8,1,1,deconv\n", "line 2, column op: 'deconv' is not one of"),
+    ("name,K,C,R,S,Y,X,stride,pad\n", "no layers"),
+    # pad has no default: an unpadded 3x3 convolution would lose its border pixels without a word
+    ("name,K,C,R,S,Y,X,stride\nc,8,4,3,3,8,8,1\n", "missing column(s) ['pad']"),
+    ("name,K,C,R,S,Y,X,stride,pad\nc,8,4,3,3,8,8,1,\n", "line 2, column pad: empty; pad is required"),
+    ("name,K,C,R,S,Y,X,stride,pad\nc,8,4,3,3,8,8,1,half\n", "line 2, column pad: 'half' is not an integer"),
+    ("name,K,C,R,S,Y,X,stride,pad\nc,8,4,2,2,8,8,1,same\n", "line 2, column pad: 'same' needs an odd kernel"),
+    ("name,K,C,R,S,Y,X,stride,pad\nc,8,4,3,5,8,8,1,same\n", "'same' needs an odd kernel with R = S"),
 ])
 def test_layers_errors_name_row_and_column(tmp_path, capsys, text, message):
     bad = tmp_path / "l.csv"
@@ -147,7 +153,7 @@ def test_layers_csv_infers_the_op(tmp_path):
     p.write_text("name,K,C,R,S,Y,X,stride,pad,groups,dilation,op\n"
                  "conv,8,4,3,3,8,8,1,1,1,1,\n"
                  "dw,8,8,3,3,8,8,1,2,8,2,\n"
-                 "fc,10,8,1,1,1,1,1,,,,\n"
+                 "fc,10,8,1,1,1,1,1,0,,,\n"
                  "pool,8,8,3,3,8,8,2,1,8,1,max_pool\n")
     net = read_layers_csv(p)
     assert list(net.layers["op"]) == [OP_CONV, OP_DWCONV, OP_LINEAR, OP_MAXPOOL]
@@ -162,3 +168,24 @@ def test_other_targets_share_the_json_fields(capsys, toml):
         for key in ("name", "latency_cycles", "compute_cycles", "energy_pj", "macs"):
             assert key in r, key
     assert rows[-1]["macs"] == sum(r["macs"] for r in rows[:-1])
+
+
+@pytest.mark.parametrize("toml", ["accelerator_example.toml", "imc_example.toml", "hybrid_example.toml"])
+def test_json_breakdowns_add_up_to_the_totals(capsys, toml):
+    """Every energy and area part the kernels compute reaches the JSON, and the parts add up: the
+    PE array's (mac, l1, l2, dram; pes, l1, l2), the crossbars' (array, adc, ... ; array, adc,
+    periphery, buffer, interconnect) and, on a hybrid chip, the crossbars' idle leakage."""
+    *rows, total = run_json(capsys, LAYERS, EXAMPLES / toml)
+    energy = (sum(total.get("energy_breakdown_pj", {}).values())
+              + sum(total.get("crossbar_energy_breakdown_pj", {}).values()) + total.get("e_cross_leak_pj", 0.0))
+    area = sum(sum(total.get(k, {}).values()) for k in ("area_breakdown_um2", "crossbar_area_breakdown_um2",
+                                                          "pe_array_area_breakdown_um2"))
+    assert energy == pytest.approx(total["energy_pj"], rel=1e-12)
+    assert area == pytest.approx(total["area_um2"], rel=1e-12)
+    for r in rows:
+        parts = r.get("energy_breakdown_pj") or r["crossbar_energy_breakdown_pj"]
+        assert sum(parts.values()) == pytest.approx(r["energy_pj"], rel=1e-12), r["name"]
+    if toml != "imc_example.toml":
+        pe = total.get("area_breakdown_um2") or total["pe_array_area_breakdown_um2"]
+        assert set(pe) == {"pes", "l1", "l2"} and all(v > 0 for v in pe.values())
+    assert total["params"] == read_layers_csv(LAYERS).params

@@ -143,7 +143,7 @@ def test_reader_errors_are_package_errors_and_value_errors():
 
 
 @pytest.mark.parametrize("doc, message", [
-    ({"search": {"pop_sise": 3}}, r"search: unknown key\(s\) \['pop_sise'\]; allowed: \['budget', "),
+    ({"search": {"pop_sise": 3}}, r"search: unknown key\(s\) \['pop_sise'\]; allowed: \['algorithm', 'budget', "),
     ({"space": {"hardware": "gpu"}}, r"space.hardware: 'gpu' is not allowed; choose one of \['dataflow', 'imc'"),
     ({"search": {"budget": 0}}, r"search.budget: 0 out of range; expected an integer in \[1, 1000000000\]"),
     ({"constraints": {"area_mm2_max": "big"}}, r"constraints.area_mm2_max: expected a number >= 0, got 'big'"),

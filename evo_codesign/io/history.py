@@ -4,7 +4,7 @@ hypervolume against evaluations."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -14,7 +14,7 @@ from ..metrics import Bounds, nondominated, normalised_hv
 from ..protocols import feasible_mask, worst_violation
 from .rundir import RunDir
 
-__all__ = ["evaluation_log", "hv_curve", "feasible_minimisation_F"]
+__all__ = ["evaluation_log", "hv_curve", "feasible_minimisation_F", "archive", "archive_curve"]
 
 
 def evaluation_log(run_dir: str | Path) -> tuple[pd.DataFrame, dict]:
@@ -79,3 +79,60 @@ def hv_curve(log: pd.DataFrame, objectives: Sequence[str], bounds: Bounds) -> pd
             front = cand[nondominated(cand)]
         out.append({"gen": int(gen), "evaluations": n, "hv": normalised_hv(front, bounds) if len(front) else 0.0})
     return pd.DataFrame(out)
+
+
+def archive(run_dirs: Sequence[str | Path], evaluator: Any) -> tuple[pd.DataFrame, list[int]]:
+    """Every design a run evaluated, all phases in order, in ``evaluator``'s objective space.
+
+    A logged design counts as a real joint design when its metrics (the log's extras) hold every
+    metric ``evaluator``'s objectives and constraints read (``needed_metrics``): its objectives
+    (minimisation form) and constraints are then recomputed from them, so the designs of a NAS
+    phase on a proxy accelerator join the archive; designs of a phase in another space (decoupled
+    search's hardware-agnostic NAS: cells without hardware) count as evaluations only. Returns
+    ``(frame, evaluations per phase)``: one row per joint design with ``phase``, ``gen``,
+    ``evaluation`` (its running number over all phases), ``f_*`` and ``feasible``."""
+    need = tuple(evaluator.needed_metrics()) if hasattr(evaluator, "needed_metrics") else None
+    objs = list(evaluator.objective_names)
+    parts, counts, done = [], [], 0
+    for k, d in enumerate(run_dirs):
+        rd = RunDir.open(d, readonly=True)
+        try:
+            rows = rd.rows()
+        finally:
+            rd.close()
+        counts.append(len(rows))
+        idx = [i for i, r in enumerate(rows) if need is not None and all(m in r.extra for m in need)]
+        if idx:
+            m = {name: np.array([float(rows[i].extra[name]) for i in idx]) for name in need}
+            F = evaluator.objectives_from(m)
+            G = evaluator.constraints_from(m)
+            frame = pd.DataFrame(F, columns=[f"f_{o}" for o in objs])
+            frame.insert(0, "evaluation", done + np.asarray(idx) + 1)
+            frame.insert(0, "gen", [rows[i].gen for i in idx])
+            frame.insert(0, "phase", k + 1)
+            frame["feasible"] = feasible_mask(G)
+            parts.append(frame)
+        done += len(rows)
+    cols = ["phase", "gen", "evaluation", *[f"f_{o}" for o in objs], "feasible"]
+    return (pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)), counts
+
+
+def archive_curve(arch: pd.DataFrame, objectives: Sequence[str], bounds: Bounds, total: int,
+                  step: int = 50) -> pd.DataFrame:
+    """Normalised hypervolume of the archive's feasible designs against evaluations: one point
+    every ``step`` evaluations and at ``total`` (the run's evaluations, including those without a
+    joint design), so every run's curve spans its whole budget on the same grid."""
+    grid = np.unique(np.append(np.arange(step, total + 1, step), total)) if total > 0 else np.zeros(0, dtype=int)
+    cols = [f"f_{o}" for o in objectives]
+    ok = arch.loc[arch["feasible"].astype(bool)] if len(arch) else arch
+    ev = ok["evaluation"].to_numpy(dtype=np.int64) if len(ok) else np.zeros(0, dtype=np.int64)
+    F = ok[cols].to_numpy(dtype=float) if len(ok) else np.zeros((0, len(cols)))
+    out, front, j = [], np.zeros((0, len(cols))), 0
+    for n in grid:
+        k = int(np.searchsorted(ev, n, side="right"))
+        if k > j:
+            cand = np.vstack([front, F[j:k]])
+            front = cand[nondominated(cand)]
+            j = k
+        out.append({"evaluations": int(n), "hv": normalised_hv(front, bounds) if len(front) else 0.0})
+    return pd.DataFrame(out, columns=["evaluations", "hv"])

@@ -16,12 +16,14 @@ from .accelerator import AcceleratorSegment
 from .backbone import BackboneSegment, conv_names
 from .base import GenomeError, Segment, as_genome_batch
 from .cell import CellSegment
+from .fixed import fixed_segment
 from .imc import CHIP_GENES, ImcSegment
 
 __all__ = ["JointSpace", "make_space", "SegmentOptions", "NEURAL_SPACES", "HARDWARE_TARGETS", "NB301_STAGES", "HARDWARE",
            "register_hardware", "unregister_hardware", "register_segment", "hardware_targets"]
 
-NEURAL_SPACES = ("cell", "backbone")
+#: ``fixed``: the user's own network, no genes (:mod:`evo_codesign.space.fixed`)
+NEURAL_SPACES = ("cell", "backbone", "fixed")
 #: The built-in hardware targets (their backends: :mod:`evo_codesign.backends`).
 HARDWARE_TARGETS = ("dataflow", "imc", "hybrid")
 #: Precision groups of the NB301 network: its three resolutions (32, 16 and 8 pixels on CIFAR).
@@ -154,11 +156,15 @@ class SegmentOptions:
 
     imc_per_group: tuple[str, ...] = ("input_bits",)
     imc_chip_genes: tuple[str, ...] = CHIP_GENES
+    #: a fixed network's precision groups (None: those of the neural space)
+    precision_groups: tuple[str, ...] | None = None
 
 
 def _imc_segment(neural: str | None, options: SegmentOptions) -> Segment:
-    # precision groups: the NB301 stages for cells, the 13 convolutions for the backbone
-    groups = conv_names() if neural == "backbone" else NB301_STAGES
+    # precision groups: the NB301 stages for cells, the 13 convolutions for the backbone, a fixed
+    # network's own
+    groups = (options.precision_groups if options.precision_groups is not None
+              else conv_names() if neural == "backbone" else NB301_STAGES)
     return ImcSegment(groups, per_group=options.imc_per_group, chip_genes=options.imc_chip_genes)
 
 
@@ -198,10 +204,11 @@ def hardware_targets() -> list[str]:
 
 def make_space(neural: str | None = "cell", hardware: str | None = "hybrid", *,
                imc_per_group: Sequence[str] = ("input_bits",),
-               imc_chip_genes: Sequence[str] = CHIP_GENES) -> JointSpace:
+               imc_chip_genes: Sequence[str] = CHIP_GENES, network: Any = None) -> JointSpace:
     """The product's standard spaces.
 
-    ``neural``: ``"cell"`` (DARTS/NB301), ``"backbone"`` (XPert VGG16-like) or None.
+    ``neural``: ``"cell"`` (DARTS/NB301), ``"backbone"`` (XPert VGG16-like), ``"fixed"`` (the
+    ``network``: an ONNX model or layers CSV path, or a ``Network``; no genes) or None.
     ``hardware``: ``"dataflow"`` (PE array), ``"imc"`` (crossbars), ``"hybrid"`` (both) or None.
     IMC precision groups are the NB301 stages for the cell and the 13 convolutions for the backbone;
     ``imc_chip_genes``: which crossbar-chip genes are searched (the others take their defaults).
@@ -210,11 +217,18 @@ def make_space(neural: str | None = "cell", hardware: str | None = "hybrid", *,
         raise ValueError(f"unknown neural space {neural!r}; allowed: {list(NEURAL_SPACES)} or None")
     if hardware is not None and hardware not in HARDWARE:
         raise ValueError(f"unknown hardware target {hardware!r}; allowed: {hardware_targets()} or None")
+    if (neural == "fixed") != (network is not None):
+        raise ValueError("neural space 'fixed' needs network= (an ONNX model, a layers CSV or a Network), and "
+                         f"only it takes one; got neural={neural!r}, network={network!r}")
     segs: list[Segment] = []
     if neural == "cell":
         segs.append(CellSegment())
     elif neural == "backbone":
         segs.append(BackboneSegment())
+    elif neural == "fixed":
+        segs.append(fixed_segment(network))
+    groups = segs[0].precision_groups if neural == "fixed" else None
     for name in HARDWARE.get(hardware, ()) if hardware is not None else ():
-        segs.append(SEGMENT_BUILDERS[name](neural, SegmentOptions(tuple(imc_per_group), tuple(imc_chip_genes))))
+        segs.append(SEGMENT_BUILDERS[name](neural, SegmentOptions(tuple(imc_per_group), tuple(imc_chip_genes),
+                                                                  groups)))
     return JointSpace(segs)

@@ -41,21 +41,29 @@ def check_phased(options: PhasedOptions) -> None:
 
 
 def nas_then_hardware(ctx: Any, name: str, nas: Embedding, nas_eval: Any, proxy: np.ndarray,
-                      options: PhasedOptions, info1: dict) -> tuple[StrategyResult, np.ndarray]:
+                      options: PhasedOptions, info1: dict, *, spent: int = 0,
+                      t0: float | None = None) -> tuple[StrategyResult, np.ndarray]:
     """Phase 1 searches the cell on ``nas`` (hardware fixed to ``proxy``) with ``nas_eval``; keep
     up to ``max_archs`` cells of its feasible front; phase 2 searches the hardware jointly with a
-    choice among only those cells, on the configured objectives. Returns the result and the kept cells."""
-    t0 = time.perf_counter()
+    choice among only those cells, on the configured objectives. ``spent``: evaluations made
+    before phase 1 (choosing the proxy), taken out of phase 1's share: every evaluation counts
+    against the budget. Returns the result and the kept cells."""
+    t0 = time.perf_counter() if t0 is None else t0
     E, base, cfg = ctx.embedding, ctx.base, ctx.cfg
     cell_pos = E.positions_of("cell")
     out1, out2 = ctx.phase_dir(name, "phase1_nas"), ctx.phase_dir(name, "phase2_hw")
-    nas_state, n1 = run_phase(ctx, nas, nas_eval, int(round(cfg.search.budget * options.nas_fraction)), ctx.seed,
-                              out1, info1)
+    share = int(round(cfg.search.budget * options.nas_fraction)) - int(spent)
+    if share < 4:
+        raise UsageError(f"{name}: phase 1's share of the budget ({int(round(cfg.search.budget * options.nas_fraction))}"
+                         f" evaluations) leaves {share} after the {spent} evaluations that chose the proxy; raise "
+                         f"search.budget or nas_fraction")
+    nas_state, n1 = run_phase(ctx, nas, nas_eval, share, ctx.seed, out1, info1)
     archs = kept_rows(nas, nas_state, cell_pos, options.max_archs)
     hw = E.tabled("arch", cell_pos, archs, cells=True)
-    hw_state, n2 = run_phase(ctx, hw, Mapped(base, hw), cfg.search.budget - n1, ctx.seed + 1, out2,
+    hw_state, n2 = run_phase(ctx, hw, Mapped(base, hw), cfg.search.budget - int(spent) - n1, ctx.seed + 1, out2,
                              phase_info(name, base, 2, n_archs=int(len(archs))))
     res = result(ctx, name, hw, hw_state, [n1, n2], t0, [out1, out2], {"n_archs": int(len(archs))})
+    res.evaluations += int(spent)
     return res, archs
 
 

@@ -19,7 +19,7 @@ __all__ = ["run_strategy", "space_for"]
 def space_for(cfg: Config) -> JointSpace:
     """The joint genome a config describes."""
     return make_space(cfg.space.neural, cfg.space.hardware, imc_per_group=cfg.space.imc_per_group,
-                      imc_chip_genes=cfg.space.imc_chip_genes)
+                      imc_chip_genes=cfg.space.imc_chip_genes, network=cfg.space.network or None)
 
 
 def run_strategy(name: str, cfg: Config, seed: int, out: str | Path, *, embedding: Embedding | None = None,

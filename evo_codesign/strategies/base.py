@@ -52,11 +52,18 @@ class StrategyResult:
     def evaluation_log(self) -> pd.DataFrame:
         """Every unique design each phase evaluated, in order: the phases' logs (``gen``, ``f_*``
         in each phase's own objectives, ``g_*``, ``feasible``) with ``phase`` (1, 2, ...) and
-        ``evaluation`` (the running count of unique evaluations over all phases)."""
+        ``evaluation`` (the running count of unique evaluations over all phases, after the set-up
+        evaluations that came first: :attr:`setup_evaluations`)."""
         from ..io.history import evaluation_log
         logs = [evaluation_log(d)[0].assign(phase=k + 1) for k, d in enumerate(self.run_dirs)]
         log = pd.concat(logs, ignore_index=True) if logs else pd.DataFrame()
-        return log.assign(evaluation=np.arange(1, len(log) + 1))
+        return log.assign(evaluation=self.setup_evaluations + np.arange(1, len(log) + 1))
+
+    @property
+    def setup_evaluations(self) -> int:
+        """Evaluations made before the first phase (semi-decoupled search's proxy probes); they
+        count in :attr:`evaluations`, not in any phase's log."""
+        return int(self.details.get("proxy_probes", 0))
 
 
 @dataclass

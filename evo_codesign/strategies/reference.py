@@ -31,7 +31,7 @@ from .api import space_for
 from ..space.cell import canonicalize
 from .embedding import Embedding, Table
 
-__all__ = ["DEFAULT_GRIDS", "reference_space", "exact_front", "ExactFront", "exact_reference"]
+__all__ = ["DEFAULT_GRIDS", "STRUCTURED_GRID", "STRUCTURED_OPS", "DARTS_V2", "structured_space", "reference_space", "exact_front", "ExactFront", "exact_reference"]
 
 _DATAFLOWS = list(DATAFLOW_NAMES)
 
@@ -59,6 +59,61 @@ DEFAULT_GRIDS: dict[str, dict[str, Sequence[Any]]] = {
         "imc.input_bits.stage2": [4, 8],
     },
 }
+
+
+#: DARTS_V2's cell topology and ops (Liu, Simonyan and Yang, "DARTS: Differentiable Architecture
+#: Search", ICLR 2019; the genotype published with the paper): 8 [op, input] pairs per cell, pairs
+#: 2k and 2k+1 feeding node k; inputs 0 = c_{k-2}, 1 = c_{k-1}, 2.. = earlier nodes.
+DARTS_V2 = {"normal": [["sep_conv_3x3", 0], ["sep_conv_3x3", 1], ["sep_conv_3x3", 0], ["sep_conv_3x3", 1],
+                       ["sep_conv_3x3", 1], ["skip_connect", 0], ["skip_connect", 0], ["dil_conv_3x3", 2]],
+            "reduce": [["max_pool_3x3", 0], ["max_pool_3x3", 1], ["skip_connect", 2], ["max_pool_3x3", 1],
+                       ["max_pool_3x3", 0], ["skip_connect", 2], ["skip_connect", 2], ["max_pool_3x3", 1]]}
+#: the structured benchmark's op set: the costliest and cheapest convolutions, a free and a cheap edge
+STRUCTURED_OPS = ("sep_conv_3x3", "sep_conv_5x5", "skip_connect", "max_pool_3x3")
+#: its hardware grid: 3 dataflows x 3 x 3 arrays x 2 L2 x 2 NoC x 2 off-chip = 216 PE-array designs
+STRUCTURED_GRID: dict[str, Sequence[Any]] = {
+    "accelerator.dataflow": ["nvdla", "eyeriss_rs", "shidiannao"],
+    "accelerator.array_rows": [4, 16, 64],
+    "accelerator.array_cols": [4, 16, 64],
+    "accelerator.l2_kib": [64, 512],
+    "accelerator.noc_bytes_per_cycle": [64, 512],
+    "accelerator.offchip_bytes_per_cycle": [16, 128],
+}
+
+
+def structured_space(cfg: Config, *, ops: Sequence[str] = STRUCTURED_OPS, cells: Sequence[str] = ("normal",),
+                     grid: Mapping[str, Sequence[Any]] | None = None, topology: Mapping[str, Any] = DARTS_V2
+                     ) -> Embedding:
+    """An enumerable space that keeps the cell's structure in its genome: ``topology``'s edges
+    (which node reads which) fixed, each edge of the ``cells`` (``"normal"``, ``"reduce"``) an op
+    gene over ``ops`` (the other cell as in ``topology``), times the hardware ``grid`` (default
+    :data:`STRUCTURED_GRID` for the PE array; genes outside it at the middle of their range).
+    Default: 4^8 = 65,536 normal cells x 216 designs = 14.2 M designs. Unlike
+    :func:`reference_space` (a table of sampled cells, one categorical gene), phase 1 and coupled
+    search see eight op genes, so mutation and crossover act on the cell's structure."""
+    from ..space.cell import genotype_to_genome
+
+    base = space_for(cfg)
+    if "cell" not in base:
+        raise UsageError("structured_space needs the cell space (space.neural = 'cell')")
+    bad = [c for c in cells if c not in ("normal", "reduce")]
+    if bad or not cells:
+        raise UsageError(f"structured_space: cells must be 'normal' and/or 'reduce', got {list(cells)}")
+    if grid is None:
+        if cfg.space.hardware != "dataflow":
+            raise UsageError(f"no default structured grid for hardware {cfg.space.hardware!r}; pass grid=")
+        grid = STRUCTURED_GRID
+    genome = genotype_to_genome(dict(topology))
+    E = Embedding.identity(base)
+    cell = E.positions_of("cell")
+    names = list(base.gene_names)
+    searched = [names.index(f"cell.{c}.{j}.op") for c in cells for j in range(8)]
+    fixed_pos = np.setdiff1d(cell, searched)
+    hw = np.setdiff1d(np.arange(base.n_var), cell)
+    middle = E.expand(E.middle())[0]
+    E = E.fixed(np.concatenate([fixed_pos, hw]), np.concatenate([genome[fixed_pos - cell[0]], middle[hw]]))
+    E = E.restricted({names[p]: list(ops) for p in searched})
+    return E.restricted(grid)
 
 
 def reference_space(cfg: Config, *, n_cells: int = 1000, grid: Mapping[str, Sequence[Any]] | None = None,
@@ -153,11 +208,11 @@ def exact_front(cfg: Config, embedding: Embedding, *, evaluator: Any = None, chu
         return Xp[rows], F, np.array([n_ok])
 
     def product_block(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        nets, hw_phase, hw_base = factors
+        net_phase, nets, hw_phase, hw_base = factors
         rows, F, n_ok = keep(ev.evaluate_product(nets[cells], hw_base))
         c, h = np.divmod(rows, len(hw_phase))
         report(len(cells) * len(hw_phase))
-        return np.concatenate([cells[c][:, None], hw_phase[h]], axis=1), F, np.array([n_ok])
+        return np.concatenate([net_phase[cells[c]], hw_phase[h]], axis=1), F, np.array([n_ok])
 
     def merge(parts: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray, int]:
         X_all = np.concatenate([np.zeros((0, embedding.space.n_var), dtype=np.int64), *[p[0] for p in parts]])
@@ -166,7 +221,7 @@ def exact_front(cfg: Config, embedding: Embedding, *, evaluator: Any = None, chu
         return X_all[nd], F_all[nd], int(sum(int(p[2][0]) for p in parts))
 
     if factors is not None:
-        n_hw = max(len(factors[1]), 1)
+        n_hw = max(len(factors[2]), 1)
         fn, idx = product_block, np.arange(len(factors[0]), dtype=np.int64)
         policy = BatchPolicy(n_jobs=n_jobs, min_parallel=0, chunk=max(1, chunk // n_hw), prefer="threads")
     else:
@@ -181,31 +236,40 @@ def exact_front(cfg: Config, embedding: Embedding, *, evaluator: Any = None, chu
                       F_keep, total, n_feasible, time.perf_counter() - t0)
 
 
-def _product_factors(E: Embedding) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """(network base genomes, hardware phase genomes, hardware base genomes) when ``E``'s designs
-    are its first gene's table of networks times the valid settings of its other genes, in
-    :meth:`Embedding.genomes` order; None otherwise."""
+def _product_factors(E: Embedding) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """(network phase genes, network base genomes, hardware phase genes, hardware base genomes)
+    when ``E``'s designs are the product of its leading genes, which set only the neural segment,
+    and the rest, which set only hardware, in :meth:`Embedding.genomes` order (network-major);
+    None otherwise or when a factor is too large to list."""
     from ..space.joint import JointSpace
 
-    if not E.parts or not isinstance(E.parts[0], Table) or E.space.n_var < 2:
-        return None
-    table = E.parts[0]
     neural = [s.name for s in E.base.segments if s.name in ("cell", "backbone")]
-    if len(neural) != 1 or not np.array_equal(np.sort(table.positions), E.positions_of(neural[0])):
+    if len(neural) != 1 or not E.parts:
         return None
-    rest = JointSpace(list(E.space.segments[1:]))
-    n_choices = tuple(int(c) for c in rest.n_choices)
-    if float(np.prod([float(c) for c in n_choices])) > 5_000_000:
+    npos = set(E.positions_of(neural[0]).tolist())
+    k = 0
+    while k < len(E.parts) and set(E.parts[k].positions.tolist()) <= npos:
+        k += 1
+    if k == 0 or k == len(E.parts) or any(set(p.positions.tolist()) & npos for p in E.parts[k:]):
         return None
-    hw = np.stack(np.unravel_index(np.arange(int(np.prod(n_choices))), n_choices), axis=1).astype(np.int64)
-    hw = hw[rest.is_valid(hw)]
-    if not len(hw):
+
+    def listed(segments) -> np.ndarray | None:
+        sub = JointSpace(list(segments))
+        n_choices = tuple(int(c) for c in sub.n_choices)
+        if float(np.prod([float(c) for c in n_choices])) > 5_000_000:
+            return None
+        G = np.stack(np.unravel_index(np.arange(int(np.prod(n_choices))), n_choices), axis=1).astype(np.int64)
+        return G[sub.is_valid(G)]
+
+    nets, hw = listed(E.space.segments[:k]), listed(E.space.segments[k:])
+    if nets is None or hw is None or not len(nets) or not len(hw):
         return None
-    nets_phase = np.zeros((len(table.segment.rows), E.space.n_var), dtype=np.int64)
-    nets_phase[:, 0] = np.arange(len(table.segment.rows))
-    nets_phase[:, 1:] = hw[0]
-    hw_phase = np.concatenate([np.zeros((len(hw), 1), dtype=np.int64), hw], axis=1)
-    return E.expand(nets_phase), hw, E.expand(hw_phase)
+
+    def base(front: np.ndarray, back: np.ndarray) -> np.ndarray:
+        return E.expand(np.concatenate([front, back], axis=1))
+
+    return (nets, base(nets, np.repeat(hw[:1], len(nets), axis=0)), hw,
+            base(np.repeat(nets[:1], len(hw), axis=0), hw))
 
 
 def exact_reference(cfg: Config, out: str | Path, *, n_cells: int = 1000, grid: Mapping[str, Sequence[Any]] | None = None,

@@ -7,6 +7,7 @@ whether the premise (architectures rank alike on every accelerator) held."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -59,7 +60,7 @@ def proxy_genome(E: Embedding, values: Mapping[str, Any]) -> np.ndarray:
 
 
 def choose_proxy(E: Embedding, base: Any, seed: int, *, n_probe_cells: int = 8,
-                 n_candidates: int = 256) -> tuple[np.ndarray, int]:
+                 n_candidates: int = 256, max_probes: int | None = None) -> tuple[np.ndarray, int]:
     """The proxy accelerator (a base genome; its cell genes are placeholders) and how many probe
     evaluations choosing it took.
 
@@ -67,8 +68,9 @@ def choose_proxy(E: Embedding, base: Any, seed: int, *, n_probe_cells: int = 8,
     design is infeasible (e.g. its tiles overflow its buffers) for some of ``n_probe_cells`` sampled
     cells: then it is the feasible design nearest the middle (normalised gene distance) among
     ``n_candidates`` sampled ones, or the one feasible for the most probe cells. A NAS phase on an
-    infeasible proxy would rank nothing. Probes are set-up evaluations, like choosing a proxy by
-    hand, and are not counted against the search budget; the result reports their number."""
+    infeasible proxy would rank nothing. The probes count against the search budget (they come out
+    of phase 1's share); ``max_probes`` caps them (the middle design is always probed), and the
+    result reports their number."""
     rng = np.random.default_rng([seed, 7919])
     middle = E.middle()
     cands = np.vstack([middle, E.space.sample(rng, n_candidates)])
@@ -81,8 +83,14 @@ def choose_proxy(E: Embedding, base: Any, seed: int, *, n_probe_cells: int = 8,
     order = np.argsort(dist, kind="stable")  # the middle itself first
     cells = E.expand(E.space.sample(rng, n_probe_cells))[:, E.base.slices["cell"]]
     probes, best, best_ok = 0, None, -1
-    for k in range(0, len(order), 16):
-        designs = E.expand(cands[order[k:k + 16]])
+    k = 0
+    while k < len(order):
+        room = len(order) if max_probes is None else (max_probes - probes) // len(cells)
+        if k and room < 1:
+            break
+        step = max(1, min(16, room))
+        designs = E.expand(cands[order[k:k + step]])
+        k += step
         X = np.repeat(designs, len(cells), axis=0)
         X[:, E.base.slices["cell"]] = np.tile(cells, (len(designs), 1))
         b = base(X)
@@ -126,16 +134,20 @@ class SemiDecoupled(Strategy):
         check_phased(options)
 
     def run(self, ctx: Context, options: SemiOptions) -> StrategyResult:
+        t0 = time.perf_counter()
         E, base = ctx.embedding, ctx.base
         hw_pos = np.setdiff1d(E.covered, E.positions_of("cell"))
         if options.proxy is not None:  # the user's proxy: genes not given sit at the middle of their range
             proxy, probes = proxy_genome(E, options.proxy), 0
         else:
-            proxy, probes = choose_proxy(E, base, ctx.seed)
+            # at most a quarter of phase 1's share goes to choosing the proxy
+            proxy, probes = choose_proxy(E, base, ctx.seed,
+                                         max_probes=int(round(ctx.cfg.search.budget * options.nas_fraction)) // 4)
         nas = E.fixed(hw_pos, proxy[hw_pos])
         nas_eval = Mapped(base, nas)
-        info1 = phase_info(self.name, nas_eval, 1, proxy_genes=proxy[hw_pos].tolist())
-        res, archs = nas_then_hardware(ctx, self.name, nas, nas_eval, proxy, options, info1)
+        info1 = phase_info(self.name, nas_eval, 1, proxy_genes=proxy[hw_pos].tolist(), proxy_probes=probes)
+        # the probes count against the budget (they come out of phase 1's share)
+        res, archs = nas_then_hardware(ctx, self.name, nas, nas_eval, proxy, options, info1, spent=probes, t0=t0)
         res.details["proxy_probes"] = probes
         if len(res.F):
             res.details.update(premise(base, E, archs, proxy, res.front, hw_pos))
