@@ -11,7 +11,11 @@ and the exact-front grids (:mod:`evo_codesign.strategies.reference`) are all der
 * ``rows`` / ``cols``: the dimension on each array axis: ``K`` (output channels), ``C`` (input
   channels), ``Y`` / ``X`` (output rows / columns), and for systolic arrays the GEMM extents
   ``CRS`` (C x R x S), ``K`` and ``YX`` (output pixels); ``time`` is a systolic array's temporal
-  extent;
+  extent. For a two-axis dataflow the rows are MAESTRO's clusters and the columns the PEs of a
+  cluster (``Cluster(cols, P)``): KC-P puts K over clusters and C inside, YX-P output rows over
+  clusters and output columns inside; MAESTRO's step-by-step off-chip timing (the kernel's
+  ``offchip_step_staging``) reads it so: an output row or column on the rows takes a window of its
+  own, one on the columns shares its halo;
 * ``fill_rows``: a systolic fold's pipeline fill in multiples of the array's rows (SCALE-Sim 3.0.0:
   2 for weight and input stationary, where the stationary operand is shifted in through all rows
   first, 1 for output stationary);
@@ -77,9 +81,13 @@ class Dataflow:
 DATAFLOWS: tuple[Dataflow, ...] = (
     Dataflow("nvdla", "NVDLA-like weight stationary: K across PE rows, C across columns (MAESTRO KC-P)",
              "two_axis", "K", "C", depthwise="channel_parallel",
-             source="MAESTRO KC-P (Kwon et al., MICRO 2019); depthwise layers as MAESTRO's dpt mapping"),
+             source="MAESTRO KC-P (Kwon et al., MICRO 2019; maestro-project/maestro "
+                    "tools/frontend/dataflow/kcp_ws.m: K over clusters, C over a cluster's PEs); depthwise "
+                    "layers as MAESTRO's dpt mapping (tools/frontend/dataflow/dpt.m)"),
     Dataflow("shidiannao", "ShiDianNao-like: output columns X spatial, weights broadcast (MAESTRO X-P)",
-             "two_axis", "Y", "X", source="MAESTRO X-P"),
+             "two_axis", "Y", "X",
+             source="MAESTRO X-P (tools/frontend/dataflow/xp_ws.m) on one row; on more rows MAESTRO's YX-P "
+                    "(data/mapping/Resnet50_yxp_os.m: output rows over clusters, columns inside)"),
     Dataflow("eyeriss_rs", "Eyeriss row stationary: filter rows R x output rows Y on the array (MAESTRO YR-P)",
              "row_stationary", "-", "-", source="MAESTRO YR-P; replication as Eyeriss (Chen et al., JSSC 2017)"),
     Dataflow("output_stationary", "output stationary, Y x K parallel (MAESTRO YK-P)",

@@ -1,10 +1,11 @@
 """Agreement with MAESTRO on NB301-protocol networks, from the golden subset in benchmarks/maestro
-(40 networks x 8 settings of MAESTRO's network numbers, its 25 layer shapes x 8 settings; README
-there). Asserts what is stable: the shape mapping, the ShiDianNao-like (X-P) agreement, per-layer
-floors measured on the subset minus a margin, and the NVDLA-like (KC-P) network ranks, which reach
-the 0.97 target up to 256 PEs since depthwise layers map channel-parallel as MAESTRO's do; at 1,024
-PEs MAESTRO's KC-P directives cap dense layers at about 50 MACs per cycle (5 % of the array) while
-ours fill it, so depthwise layers weigh more in our latency (benchmarks/maestro/README.md)."""
+(40 networks x 8 settings of MAESTRO's network numbers, its 25 layer shapes x 8 settings on its own
+arrays and on square clusters; README there). Asserts what is stable: the shape mapping; that
+MAESTRO's printed network energies are its layers' access counts with the preceding layer's L1 part;
+the issue's targets in MAESTRO's own timing and bandwidths (network latency Spearman >= 0.97, energy
+>= 0.95 against MAESTRO's complete access-count energy, per-layer latency >= 0.9) on both array
+shapes; that our own timing (no step staging) misses them at 1,024 PEs, so the convention is what
+closes the gap; per-layer energy floors; the ShiDianNao-like X-P cycle for cycle on 1 x P arrays."""
 
 from __future__ import annotations
 
@@ -25,15 +26,17 @@ from .conftest import shared_file
 
 HERE = Path(__file__).resolve().parents[1] / "benchmarks" / "maestro"
 NUM_PES = (16, 64, 256, 1024)
+SHAPES = ("maestro", "square")
 MARGIN = 0.05
-#: per-layer Spearman over the 25 shapes measured on the golden subset (square arrays, compute-bound
-#: regime, HEAD 8c96d95); the floors are these minus MARGIN
-LAYER_SPEARMAN = {
-    ("shidiannao", "layer_spearman_latency"): {16: 0.938, 64: 0.900, 256: 0.894, 1024: 0.784},
-    ("shidiannao", "layer_spearman_energy"): {16: 0.890, 64: 0.873, 256: 0.873, 1024: 0.873},
-    ("nvdla", "layer_spearman_energy"): {16: 0.775, 64: 0.755, 256: 0.686, 1024: 0.542},
-    # channel-parallel depthwise mapping (was 0.821 / 0.619 / 0.514 / 0.267 with depthwise on one column)
-    ("nvdla", "layer_spearman_latency"): {16: 0.987, 64: 0.971, 256: 0.902, 1024: 0.593},
+#: the issue's targets, in MAESTRO's timing and bandwidths (regime "maestro")
+TARGETS = {"spearman_latency": 0.97, "spearman_energy": 0.95, "layer_spearman_latency": 0.90}
+#: per-layer Spearman of our L1 + L2 energy against MAESTRO's complete per-layer energy, measured on
+#: the golden subset (regime "maestro"); the floors are these minus MARGIN
+LAYER_ENERGY_ONCHIP = {
+    ("maestro", "nvdla"): {16: 0.961, 64: 0.963, 256: 0.972, 1024: 0.978},
+    ("maestro", "shidiannao"): {16: 0.976, 64: 0.972, 256: 0.972, 1024: 0.972},
+    ("square", "nvdla"): {16: 0.982, 64: 0.986, 256: 0.987, 1024: 0.978},
+    ("square", "shidiannao"): {16: 0.968, 64: 0.964, 256: 0.972, 1024: 0.971},
 }
 
 
@@ -55,7 +58,8 @@ def prep():
 
 @pytest.fixture(scope="module")
 def table(prep):
-    return A.agreement(prep, shapes=("square", "maestro")).set_index(["array_shape", "dataflow", "num_pes"])
+    return A.agreement(prep, regimes=("maestro", "provenance"), shapes=SHAPES).set_index(
+        ["regime", "array_shape", "dataflow", "num_pes"])
 
 
 def test_maestro_convention_shapes_are_maestros_25(prep):
@@ -64,6 +68,20 @@ def test_maestro_convention_shapes_are_maestros_25(prep):
     chk = A.check_against_maestro(prep)  # raises if layer counts or per-layer runtime sums are off
     assert len(chk) == 8 and chk["runtime_max_rel_error"].max() == 0.0
     assert (chk.loc[chk["maestro_dataflow"] == "xp", "energy_max_rel_error"] < 1e-9).all()
+
+
+def test_maestros_printed_energy_is_its_counts_with_the_preceding_layers_l1_part(prep):
+    # kcp network energies are not the sum of the layers' energies (up to 36 % off on this subset),
+    # but each layer's L2 part plus the L1 part its predecessor left, to MAESTRO's printed digits
+    chk = A.check_against_maestro(prep).set_index("maestro_dataflow")
+    assert (chk.loc["kcp", "energy_max_rel_error"] > 0.1).all()
+    assert (chk["energy_rebuilt_max_rel_error"] < 2e-6).all()
+    alone = prep.reference.layers_alone
+    conv = alone[(alone["dataflow"] == "kcp") & (alone["type"] == "CONV")]
+    # a kcp CONV layer printed alone shows its L2 part only; every other layer both parts
+    np.testing.assert_allclose(conv["energy_nJ"], conv["energy_l2_nJ"], rtol=1e-5)
+    rest = alone.drop(conv.index)
+    np.testing.assert_allclose(rest["energy_nJ"], rest["energy_complete_nJ"], rtol=1e-5)
 
 
 def test_dilation_is_dropped_keeping_the_output_size():
@@ -88,19 +106,33 @@ def test_each_network_has_maestros_layer_count():
         assert len(conv_like) == nets.loc[c["name"], "n_layers_expected"]
 
 
-@pytest.mark.parametrize("num_pes", NUM_PES)
-def test_shidiannao_network_latency_and_energy_ranks(table, num_pes):
-    row = table.loc[("square", "shidiannao", num_pes)]
-    assert row["spearman_latency"] >= 0.99
-    assert row["spearman_energy"] >= 0.98
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("dataflow", ["nvdla", "shidiannao"])
+def test_issue_targets_in_maestros_timing(table, shape, dataflow):
+    for pes in NUM_PES:
+        row = table.loc[("maestro", shape, dataflow, pes)]
+        for col, floor in TARGETS.items():
+            assert row[col] >= floor, f"{dataflow} {pes} PEs {shape}: {col} {row[col]:.3f} < {floor}"
 
 
-@pytest.mark.parametrize("key", sorted(LAYER_SPEARMAN))
-def test_per_layer_spearman_floors(table, key):
-    dataflow, col = key
-    for pes, measured in LAYER_SPEARMAN[key].items():
-        got = table.loc[("square", dataflow, pes), col]
-        assert got >= measured - MARGIN, f"{dataflow} {pes} PEs {col}: {got:.3f} < {measured} - {MARGIN}"
+def test_our_own_timing_misses_maestros_kcp_at_1024_pes(table):
+    # without the step staging our NVDLA-like array is compute-bound where MAESTRO's KC-P is
+    # off-chip-bound: per-layer ranks fall far below the target and our latency is 5x too short;
+    # the convention restores both (network ranks on this subset: 0.970 and 0.971 against 1.000)
+    for shape in SHAPES:
+        own, staged = table.loc[("provenance", shape, "nvdla", 1024)], table.loc[("maestro", shape, "nvdla", 1024)]
+        assert own["layer_spearman_latency"] < 0.8 and staged["layer_spearman_latency"] > 0.95
+        assert own["spearman_latency"] < staged["spearman_latency"]
+        assert staged["ratio_latency_median"] == pytest.approx(1.0, abs=0.15)
+        assert own["ratio_latency_median"] < 0.3
+
+
+@pytest.mark.parametrize("key", sorted(LAYER_ENERGY_ONCHIP))
+def test_per_layer_energy_floors(table, key):
+    shape, dataflow = key
+    for pes, measured in LAYER_ENERGY_ONCHIP[key].items():
+        got = table.loc[("maestro", shape, dataflow, pes), "layer_spearman_energy_onchip"]
+        assert got >= measured - MARGIN, f"{dataflow} {pes} PEs {shape}: {got:.3f} < {measured} - {MARGIN}"
 
 
 def test_shidiannao_on_a_1xP_array_is_maestros_xp_plus_one_cycle(prep):
@@ -113,13 +145,6 @@ def test_shidiannao_on_a_1xP_array_is_maestros_xp_plus_one_cycle(prep):
     t = A.layer_table(prep, "xp", 16, shape="maestro")
     np.testing.assert_allclose(t.loc[["L7", "L22"], "maestro_runtime_cycles"] - 1,
                                t.loc[["L7", "L22"], "compute_cycles"] * t.loc[["L7", "L22"], "R"])
-
-
-@pytest.mark.parametrize("num_pes", NUM_PES)
-def test_nvdla_network_latency_ranks(table, num_pes):
-    # the target 0.97 holds up to 256 PEs; 1,024 PEs: 0.958 on this subset (see the module docstring)
-    target = 0.97 if num_pes <= 256 else 0.95
-    assert table.loc[("square", "nvdla", num_pes), "spearman_latency"] >= target
 
 
 def test_layers_alone_differ_from_the_shared_table_only_by_maestros_order_effect():

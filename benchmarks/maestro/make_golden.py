@@ -5,7 +5,9 @@
 Keeps every fifth of the 200 networks (``shared_0``, ``shared_5``, ..., ``shared_195``: 40 cells
 spread over the file's order, which is the NAS-Bench-301 sample order): ``golden_cells.json``
 (their genotypes), ``golden_networks.csv`` (MAESTRO's network runtime and energy, 40 x 8 settings)
-and ``golden_layers.csv`` (MAESTRO's 25 layer shapes x 8 settings, all of them).
+and ``golden_layers.csv`` (MAESTRO's 25 layer shapes x 8 settings, all of them). The other golden
+files here (``golden_layers_alone.csv``, ``golden_layers_square.csv``, ``golden_offchip_sweep.csv``)
+come from MAESTRO itself: ``run_maestro.py``.
 """
 
 from __future__ import annotations

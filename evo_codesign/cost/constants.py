@@ -81,20 +81,30 @@ DATAFLOW_CONSTANTS: tuple[Constant, ...] = (
     Constant("sram_periphery_factor", 3.2, "SRAM macro area / bit-cell area", "45 nm",
              "CACTI via Accelergy: 128 KB buffer (16384 x 64 b, 32 banks) 1,162,549 um^2 = 1.109 um^2/bit, "
              "timeloop-accelergy-exercises eyeriss_like example ART_summary.yaml, over the 0.346 um^2 bit cell"),
+    Constant("offchip_step_staging", 0.0,
+             "timing convention, 0 or 1: 1 = every array step brings its weight and input operands over the "
+             "off-chip link (and its outputs back), double-buffered, whatever is already on chip; 0 = only the "
+             "reuse rule's DRAM traffic", "n/a",
+             "MAESTRO (Kwon et al., MICRO 2019), maestro-project/maestro at 4eb08d1, cost-model/include/"
+             "cost-analysis/CA_cost-analysis-engine.hpp, AnalyzeClusterLevel_V2, cluster_idx == 0: each "
+             "iteration case's delay is at least the L2 (upstream) buffer requirement of inputs + weights "
+             "(UpdateBufferSizeReq at case 0: the double-buffered step tile) / offchip_bw, halved for double "
+             "buffering, and likewise for outputs; 0 (off) is this model's own rule"),
 )
 _NAMES = tuple(c.name for c in DATAFLOW_CONSTANTS)
 #: What an override of each constant may be (the ``[constants]`` table of ACC.toml and
 #: :func:`dataflow_constants`): energies, areas and access ratios are finite and >= 0; the
-#: operand width divides byte counts into words, so it must be > 0.
+#: operand width divides byte counts into words, so it must be > 0; the staging convention is
+#: off (0) or on (1).
+_BOUNDS = {"data_bytes": {"gt": 0.0}, "offchip_step_staging": {"choices": (0.0, 1.0)}}
 DATAFLOW_OVERRIDES: dict[str, Spec] = {
-    c.name: Spec(float, finite=True, **({"gt": 0.0} if c.name == "data_bytes" else {"lo": 0.0}), doc=c.unit)
-    for c in DATAFLOW_CONSTANTS}
+    c.name: Spec(float, finite=True, **_BOUNDS.get(c.name, {"lo": 0.0}), doc=c.unit) for c in DATAFLOW_CONSTANTS}
 
 
 class DC:
     """Indices into the constant vector (the table's order)."""
     (e_mac_pj, e_add_pj, l1_ratio, l2_ratio, e_dram, pe_area, sram_area, data_bytes, mult_exp, add_exp,
-     node_energy, node_area, sram_periphery) = range(len(DATAFLOW_CONSTANTS))
+     node_energy, node_area, sram_periphery, step_staging) = range(len(DATAFLOW_CONSTANTS))
 
 
 #: The multiplier's share of a PE's area (Horowitz, ISSCC 2014, Fig. 1.1.9: 8-bit multiply 282 um^2
@@ -104,8 +114,9 @@ MULT_AREA_SHARE = 282.0 / 318.0
 
 class KC:
     """Indices into the kernel's vector (:func:`kernel_constants`): pJ per MAC, per add/compare,
-    per L1 access, per L2 access, per DRAM byte; um^2 per PE and per SRAM byte; bytes per operand."""
-    e_mac, e_add, e_l1, e_l2, e_dram, pe_area, sram_area, data_bytes = range(8)
+    per L1 access, per L2 access, per DRAM byte; um^2 per PE and per SRAM byte; bytes per operand;
+    the step-staging convention (0 or 1)."""
+    e_mac, e_add, e_l1, e_l2, e_dram, pe_area, sram_area, data_bytes, step_staging = range(9)
 
 
 def kernel_constants(c: np.ndarray) -> np.ndarray:
@@ -123,7 +134,7 @@ def kernel_constants(c: np.ndarray) -> np.ndarray:
     # a PE's multiplier grows with the square of the width, its adder linearly
     pe = c[DC.pe_area] * (MULT_AREA_SHARE * w ** 2 + (1.0 - MULT_AREA_SHARE) * w)
     return np.array([ne * e_mac, ne * e_add, ne * e_l1, ne * e_l2, c[DC.e_dram], na * pe,
-                     na * c[DC.sram_area] * c[DC.sram_periphery], c[DC.data_bytes]])
+                     na * c[DC.sram_area] * c[DC.sram_periphery], c[DC.data_bytes], c[DC.step_staging]])
 
 
 def dataflow_constants(overrides: Mapping[str, float] | None = None) -> np.ndarray:

@@ -72,11 +72,38 @@ buffer and NVDLA's convolution buffer are); a unit whose live activations alone 
 (double-buffered overlap, MAESTRO's per-step max), plus the non-overlapped off-chip load of the
 first weight and input tiles. ``compute_cycles`` is the same model with unlimited bandwidth.
 
-**Energy** (pJ): work x MAC (or add/compare) energy; L1 accesses (two operand reads and one
-partial-sum update per MAC, plus NoC fills and drains) x 1.68 MAC; L2 accesses (NoC traffic and
-DRAM fills) x 18.61 MAC (MAESTRO's multipliers); DRAM bytes x DRAM energy. Totals also come per
-level (``energy_breakdown_pj``: mac, l1, l2, dram). Constants and sources:
-:mod:`evo_codesign.cost.constants`. Leakage and NoC energy are not modelled.
+*MAESTRO's off-chip timing* (constant ``offchip_step_staging = 1``; off by default). MAESTRO
+times the outermost cluster level step by step (``CA_cost-analysis-engine.hpp``,
+``AnalyzeClusterLevel_V2``, the ``cluster_idx == 0`` branch): each iteration takes at least the
+off-chip time of the step's weight and input tiles (its L2 buffer requirement from
+``UpdateBufferSizeReq``, double-buffered, halved) and of its output tile, whatever was already
+on chip; reuse lowers its access counts (energy) but not this time. With the CoDesign hardware
+file's ``offchip_bw_cstr: 50`` this, not the PE count, sets MAESTRO's KC-P runtime: a step of
+the NVDLA-like array holds ``rows x cols`` weights and ``cols`` input windows for ``rows x cols``
+window MACs, about one operand per MAC, so dense layers run at about ``50 P / (P + 64)`` MACs per
+cycle (40 at 256 PEs, 47 at 1,024) and channel-parallel depthwise layers, two operands per MAC, at
+25, whatever the kernel size; the ShiDianNao-like X-P step (one weight, one input strip, a row of
+outputs) never binds on NB301 layers. The kernel counts the same *array steps* (``array_steps``:
+one spatial fold, the filter window whole, one point of the loops that stay temporal; two-axis
+dataflows and the channel-parallel depthwise mapping; row-stationary and systolic arrays have
+none) and, with the convention on, adds ``staging_cycles = steps x max(W_step + I_step, O_step) x
+data_bytes / offchip_bytes_per_cycle`` (the first fold's operands for every step, as MAESTRO
+sizes every case by case 0) to the bounds. The rows are MAESTRO's clusters and the columns a
+cluster's PEs (:mod:`evo_codesign.dataflows`): an output row or column mapped on the rows takes an
+input window of its own (MAESTRO's buffer requirement adds the clusters' tiles), one on the
+columns shares its halo. It is a timing convention only: DRAM bytes and energy keep the reuse rule,
+as MAESTRO's access counts do. Off, our default, a chip whose global buffer keeps the tiles it
+reuses is what the model costs. ``benchmarks/maestro/`` checks both against MAESTRO.
+
+**Energy** (pJ): work x MAC (or add/compare) energy; L1 accesses x 1.68 MAC: per MAC the weight
+and input reads and the partial sum's read and write (MAESTRO counts each of the four once per MAC
+at L1, its CSV's ``input/filter/output l1 read`` and ``output l1 write``; Eyeriss, Chen et al.
+ISCA 2016, Sec. III: three reads and one write per MAC), plus NoC fills and drains; L2 accesses
+(NoC traffic and DRAM fills) x 18.61 MAC (MAESTRO's multipliers: it charges L2 for the array's
+reads, the tensors' fills and the outputs' write-backs); DRAM bytes x DRAM energy (MAESTRO has no
+DRAM or MAC term). Totals also come per level (``energy_breakdown_pj``: mac, l1, l2, dram).
+Constants and sources: :mod:`evo_codesign.cost.constants`. Leakage and NoC energy are not
+modelled.
 
 **Capacity** (unlike MAESTRO, which only warns): L2 must hold one tile of each tensor and each PE's
 L1 its share of them (a tensor's tile divided over the spatial dimensions it depends on). The
@@ -126,14 +153,16 @@ _L_OP, _L_K, _L_C, _L_R, _L_S, _L_Y, _L_X, _L_Q, _L_P, _L_G, _L_STRIDE, _L_DIL, 
 LAYER_FIELDS = ("compute_cycles", "latency_cycles", "macs", "work", "utilization", "noc_in_bytes", "noc_out_bytes",
                 "dram_bytes", "l1_accesses", "l2_accesses", "e_op_pj", "e_l1_pj", "e_l2_pj", "e_dram_pj", "energy_pj",
                 "l1_need_bytes", "l2_need_bytes", "buffer_violation",
-                "latency_res_cycles", "dram_res_bytes", "e_l2_res_pj", "e_dram_res_pj", "energy_res_pj")
+                "latency_res_cycles", "dram_res_bytes", "e_l2_res_pj", "e_dram_res_pj", "energy_res_pj",
+                "array_steps", "staging_cycles")
 (_O_COMP, _O_LAT, _O_MACS, _O_WORK, _O_UTIL, _O_NIN, _O_NOUT, _O_DRAM, _O_L1, _O_L2, _O_EOP, _O_EL1, _O_EL2,
- _O_EDRAM, _O_E, _O_L1N, _O_L2N, _O_VIOL, _O_LATR, _O_DRAMR, _O_EL2R, _O_EDRAMR, _O_ER) = range(len(LAYER_FIELDS))
+ _O_EDRAM, _O_E, _O_L1N, _O_L2N, _O_VIOL, _O_LATR, _O_DRAMR, _O_EL2R, _O_EDRAMR, _O_ER, _O_STEPS,
+ _O_STAGE) = range(len(LAYER_FIELDS))
 
 # constant indices as plain ints (Numba cannot read class attributes)
 # (the kernel's vector, evo_codesign.cost.constants.kernel_constants: per-access pJ at the chip's node and width)
-_C_EMAC, _C_EADD, _C_L1, _C_L2, _C_EDRAM, _C_PEAREA, _C_SRAM, _C_DB = (
-    KC.e_mac, KC.e_add, KC.e_l1, KC.e_l2, KC.e_dram, KC.pe_area, KC.sram_area, KC.data_bytes)
+_C_EMAC, _C_EADD, _C_L1, _C_L2, _C_EDRAM, _C_PEAREA, _C_SRAM, _C_DB, _C_STAGING = (
+    KC.e_mac, KC.e_add, KC.e_l1, KC.e_l2, KC.e_dram, KC.pe_area, KC.sram_area, KC.data_bytes, KC.step_staging)
 # codes of the dataflow table (evo_codesign/dataflows.py) as plain ints for Numba
 _FAM_TWO_AXIS, _FAM_SYSTOLIC, _FAM_RS = FAMILIES["two_axis"], FAMILIES["systolic"], FAMILIES["row_stationary"]
 _DIM_K, _DIM_C, _DIM_Y, _DIM_X, _DIM_CRS, _DIM_YX = (DIMS[k] for k in ("K", "C", "Y", "X", "CRS", "YX"))
@@ -273,11 +302,23 @@ def _layer(d: np.ndarray, L: np.ndarray, c: np.ndarray, table: np.ndarray, out: 
     # spatial mapping: compute cycles, NoC delivery factors (folds of dims a tensor does not depend
     # on) and each PE's share of the tiles (L1 need)
     chw_rel = _I if chw else 0
+    # an array step (MAESTRO's top-level iteration): one spatial fold, the filter window whole, one
+    # point of the loops that stay temporal; its operands are what the fold's PEs hold for it
+    # (the operands only when the convention is on: the search's default path skips them)
+    staged = c[_C_STAGING] != 0.0
+    Rw = min((R - 1.0) * dil + 1.0, Y + 2.0 * pad)
+    Sw = min((S - 1.0) * dil + 1.0, X + 2.0 * pad)
+    steps, W_step, I_step, O_step = 0.0, 0.0, 0.0, 0.0
     if chan_par:
         lanes = min(rows * cols, tK)
         compute = _cdiv(K, lanes) * (work / K)
         fW, fI, fO = 1.0, 1.0, 1.0          # every tensor depends on the channel: delivered once
         pW = pI = pO = lanes
+        steps = _cdiv(K, lanes) * Q * P
+        if staged:
+            W_step = lanes * R * S if has_w else 0.0
+            I_step = lanes * Rw * Sw
+            O_step = lanes
     elif fam == _FAM_RS:
         # R-row sets stacked over rows (one output channel each), output rows over columns
         if R <= rows:
@@ -315,6 +356,21 @@ def _layer(d: np.ndarray, L: np.ndarray, c: np.ndarray, table: np.ndarray, out: 
         pW = (pr if rr & _W else 1.0) * (pc if rc & _W else 1.0)
         pI = (pr if rr & _I else 1.0) * (pc if rc & _I else 1.0)
         pO = (pr if rr & _O else 1.0) * (pc if rc & _O else 1.0)
+        if fam == _FAM_TWO_AXIS:
+            # each PE runs the window (R S MACs) per step; the first (full) fold's operands stand for
+            # every step, as MAESTRO sizes every iteration case by case 0's buffer requirement. The
+            # rows are MAESTRO's clusters, the columns a cluster's PEs: an output row or column on
+            # the rows takes a window of its own (the buffer requirement adds the clusters' tiles),
+            # one on the columns shares its halo (the cluster's tile is one sliding-window tile)
+            steps = compute / (R * S)
+            if staged:
+                uY = pr if row_dim == _DIM_Y else pc if col_dim == _DIM_Y else 1.0
+                uX = pr if row_dim == _DIM_X else pc if col_dim == _DIM_X else 1.0
+                hY = uY * Rw if row_dim == _DIM_Y else min((uY - 1.0) * stride + Rw, Y + 2.0 * pad)
+                hX = uX * Sw if row_dim == _DIM_X else min((uX - 1.0) * stride + Sw, X + 2.0 * pad)
+                W_step = pW * R * S if has_w else 0.0
+                I_step = (pI / (uY * uX)) * hY * hX
+                O_step = pO
 
     # L2 -> PEs with the same reuse rule as DRAM -> L2, one level down: a tile stays in the PEs'
     # L1 while loops it does not depend on run inside it (the L1 holds it: the capacity constraint),
@@ -332,8 +388,14 @@ def _layer(d: np.ndarray, L: np.ndarray, c: np.ndarray, table: np.ndarray, out: 
     l2_need = (W_tile + I_tile + O_tile) * db
     viol = max(0.0, l2_need / d[_D_L2] - 1.0) + max(0.0, l1_need / d[_D_L1] - 1.0)
 
+    # MAESTRO's top-level timing (constant offchip_step_staging = 1): every array step brings its
+    # weights and inputs over the off-chip link and sends its outputs back, double-buffered, whatever
+    # is already on chip; a bound on the step-by-step runtime next to compute, NoC and DRAM
+    staging = steps * max(W_step + I_step, O_step) * db / d[_D_OFF] if staged else 0.0
+
     first = (W_tile + I_tile) * db / d[_D_OFF]
-    latency = max(max(compute, noc_in / d[_D_NOC]), max(noc_out / d[_D_NOC], dram_b / d[_D_OFF])) + first
+    latency = max(max(max(compute, noc_in / d[_D_NOC]), max(noc_out / d[_D_NOC], dram_b / d[_D_OFF])),
+                  staging) + first
 
     # activations resident in L2 between layers: DRAM carries the weights only (once when the layer
     # fits L2, else as the weight tiles are re-fetched), and only the first weight tile is a
@@ -342,11 +404,11 @@ def _layer(d: np.ndarray, L: np.ndarray, c: np.ndarray, table: np.ndarray, out: 
         dram_res_b = W_full * db
     else:
         dram_res_b = _fetches(o0, o1, o2, o3, nK, nC, nQ, nP, relW) * W_tile * db
-    latency_res = (max(max(compute, noc_in / d[_D_NOC]), max(noc_out / d[_D_NOC], dram_res_b / d[_D_OFF]))
-                   + W_tile * db / d[_D_OFF])
+    latency_res = (max(max(max(compute, noc_in / d[_D_NOC]), max(noc_out / d[_D_NOC], dram_res_b / d[_D_OFF])),
+                       staging) + W_tile * db / d[_D_OFF])
 
     e_mac = c[_C_EMAC]
-    l1_acc = (3.0 * work if has_w else work + O_full) + (noc_in + noc_out) / db
+    l1_acc = (4.0 * work if has_w else work + O_full) + (noc_in + noc_out) / db
     l2_acc = (noc_in + noc_out + dram_b) / db
     e_op = work * (e_mac if has_w else c[_C_EADD])
     e_l1 = l1_acc * c[_C_L1]
@@ -378,6 +440,8 @@ def _layer(d: np.ndarray, L: np.ndarray, c: np.ndarray, table: np.ndarray, out: 
     out[_O_EL2R] = e_l2_res
     out[_O_EDRAMR] = e_dram_res
     out[_O_ER] = e_op + e_l1 + e_l2_res + e_dram_res
+    out[_O_STEPS] = steps
+    out[_O_STAGE] = staging
 
 
 @nb.njit(cache=True, nogil=True)

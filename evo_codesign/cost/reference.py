@@ -104,11 +104,20 @@ def reference_layer_cost(design: Mapping[str, float | str], layer: Mapping[str, 
 
     # spatial mapping: per-axis (tiled extent, tensors that depend on it, full extent)
     serial = channelwise and row.depthwise == "channel_serial"
+    # array steps (MAESTRO's top-level iterations): one spatial fold, the window whole, one point of
+    # the temporal loops; the operands of the first fold stand for every step (MAESTRO's case 0)
+    window_y = min((R - 1) * dil + 1, Y + 2 * pad)
+    window_x = min((S - 1) * dil + 1, X + 2 * pad)
+    steps, step_operands = 0.0, {"W": 0.0, "I": 0.0, "O": 0.0}
     if channel_parallel:
         lanes = min(rows * cols, tile["K"])
         compute = sum(work / K for _ in _fold_sizes(K, lanes))
         deliveries = {"W": 1.0, "I": 1.0, "O": 1.0}
         share = {"W": lanes, "I": lanes, "O": lanes}
+        folds = _fold_sizes(K, lanes)
+        steps = len(folds) * Q * P
+        step_operands = {"W": folds[0] * R * S if weighted else 0.0, "I": folds[0] * window_y * window_x,
+                         "O": folds[0]}
     elif row.family == "row_stationary":
         if R <= rows:
             copies, r_used = max(1.0, min(math.floor(rows / R), tile["K"])), R
@@ -150,6 +159,22 @@ def reference_layer_cost(design: Mapping[str, float | str], layer: Mapping[str, 
             per_point = work / (full_r * full_c)
             compute = sum(per_point for _ in _fold_sizes(full_r, min(rows, t_r))
                           for _ in _fold_sizes(full_c, min(cols, t_c)))
+            spans_r, spans_c = _fold_sizes(full_r, min(rows, t_r)), _fold_sizes(full_c, min(cols, t_c))
+            # each PE runs one filter window (R S operations) per step
+            steps = sum(per_point / (R * S) for _ in spans_r for _ in spans_c)
+            used = {"K": 1.0, "C": 1.0, "Y": 1.0, "X": 1.0, row.rows: spans_r[0]}
+            used[row.cols] = spans_c[0]
+
+            # rows are MAESTRO's clusters (a window each), columns the PEs of one (a shared halo)
+            def extent(dim: str, window: float, padded: float) -> float:
+                if row.rows == dim:
+                    return used[dim] * window
+                return min((used[dim] - 1) * stride + window, padded)
+
+            halo = extent("Y", window_y, Y + 2 * pad) * extent("X", window_x, X + 2 * pad)
+            step_operands = {"W": used["K"] * used["C"] * R * S if weighted else 0.0,
+                             "I": (used["K"] if channelwise else 1.0) * used["C"] * halo,
+                             "O": used["K"] * used["Y"] * used["X"]}
         folds_r, folds_c = math.ceil(t_r / rows), math.ceil(t_c / cols)
         deliveries = {t: (1 if t in rel_r else folds_r) * (1 if t in rel_c else folds_c) for t in tiles}
         used_r, used_c = min(t_r, rows), min(t_c, cols)
@@ -166,8 +191,12 @@ def reference_layer_cost(design: Mapping[str, float | str], layer: Mapping[str, 
     l2_need = sum(tiles.values()) * db
     violation = max(0.0, l2_need / d["l2_bytes"] - 1) + max(0.0, l1_need / d["l1_bytes"] - 1)
 
+    # MAESTRO's top-level timing, when the convention is on: each step's operands cross the off-chip
+    # link (inputs with weights, outputs back), double-buffered
+    per_step = max(step_operands["W"] + step_operands["I"], step_operands["O"]) * db / d["offchip_bytes_per_cycle"]
+    staging = k["offchip_step_staging"] * steps * per_step
     stream = max(compute, noc_in / d["noc_bytes_per_cycle"], noc_out / d["noc_bytes_per_cycle"],
-                 dram_bytes / d["offchip_bytes_per_cycle"])
+                 dram_bytes / d["offchip_bytes_per_cycle"], staging)
     latency = stream + (tiles["W"] + tiles["I"]) * db / d["offchip_bytes_per_cycle"]
     # activations kept in L2 between layers: only weights come from DRAM
     if sum(full.values()) * db <= d["l2_bytes"]:
@@ -175,7 +204,7 @@ def reference_layer_cost(design: Mapping[str, float | str], layer: Mapping[str, 
     else:
         dram_res = tile_fetches(order, trips, depends["W"]) * tiles["W"] * db
     latency_res = max(compute, noc_in / d["noc_bytes_per_cycle"], noc_out / d["noc_bytes_per_cycle"],
-                      dram_res / d["offchip_bytes_per_cycle"]) + tiles["W"] * db / d["offchip_bytes_per_cycle"]
+                      dram_res / d["offchip_bytes_per_cycle"], staging) + tiles["W"] * db / d["offchip_bytes_per_cycle"]
 
     # at the chip's node (Stillmaker & Baas factor) and operand width (bits / 8)
     width, node = k["data_bytes"], k["node_energy_scale"]
@@ -183,7 +212,8 @@ def reference_layer_cost(design: Mapping[str, float | str], layer: Mapping[str, 
     e_mac = node * ((k["e_mac_pj"] - k["e_add_pj"]) * width ** k["mult_width_exponent"] + add)
     per_l1 = node * k["l1_access_mac_ratio"] * k["e_mac_pj"] * width
     per_l2 = node * k["l2_access_mac_ratio"] * k["e_mac_pj"] * width
-    l1_accesses = (3 * work if weighted else work + full["O"]) + (noc_in + noc_out) / db
+    # per MAC: weight read, input read, partial-sum read and write (MAESTRO's L1 counts)
+    l1_accesses = (4 * work if weighted else work + full["O"]) + (noc_in + noc_out) / db
     l2_accesses = (noc_in + noc_out + dram_bytes) / db
     e_op = work * (e_mac if weighted else node * add)
     e_l1 = l1_accesses * per_l1
@@ -200,4 +230,5 @@ def reference_layer_cost(design: Mapping[str, float | str], layer: Mapping[str, 
         "l2_need_bytes": l2_need, "buffer_violation": violation,
         "latency_res_cycles": latency_res, "dram_res_bytes": dram_res, "e_l2_res_pj": e_l2_res,
         "e_dram_res_pj": e_dram_res, "energy_res_pj": e_op + e_l1 + e_l2_res + e_dram_res,
+        "array_steps": steps, "staging_cycles": staging,
     }
