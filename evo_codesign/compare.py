@@ -1,17 +1,25 @@
-"""Strategies x seeds at equal budgets, scored against a reference front.
+"""Strategies x seeds at equal budgets, scored against a fixed reference on anytime curves.
 
 The reference is the exact Pareto front when one is given (an enumerable space, see
-:mod:`evo_codesign.strategies.reference`), otherwise the union of every run's final front.
-Objectives are normalised with bounds frozen from that reference (the exact front, or the union)
-and stored in the output; hypervolume uses the reference point 1.1 in every normalised objective,
-IGD+ is measured against the reference front (moocore), and "evaluations to 95 % / 99 %" is the
-first unique evaluation count at which a run's best-so-far front reaches that fraction of the
-reference hypervolume (NaN if never). ``hv`` scores a run's final front (its last population's
-non-dominated designs, at most ``pop_size`` of them); ``hv_evaluated`` scores every design its last
-phase evaluated, which is what the curves show. Multi-phase strategies only produce designs in the final
-objective space in their last phase, so their curves start after the earlier phases' evaluations.
-Scoring is :mod:`evo_codesign.scoring` (shared with ``tune``); :func:`report` writes the summary
-table and the plots, and :func:`compare` calls it. Only feasible front designs are scored; when no
+:mod:`evo_codesign.strategies.reference`), else a reference file (``reference_file``: a
+best-known front saved by an earlier comparison with ``save_reference``, so numbers compare across
+tables), else the union of every run's *archive*. A run's archive is every joint design it
+evaluated, in every phase, recomputed in the final objective space from the metrics its log holds
+(:func:`evo_codesign.io.history.archive`): semi-decoupled search's NAS designs on the proxy and
+XPert's lossless-precision designs count; decoupled search's hardware-agnostic NAS evaluates
+cells without hardware, which count as evaluations but add no design. Every evaluation counts,
+semi-decoupled search's proxy probes included.
+
+Objectives are normalised with bounds frozen from the reference; hypervolume uses the reference
+point 1.1 in every normalised objective and is reported as a fraction of the reference's. Per run:
+``hv`` (the final front, at most ``pop_size`` designs), ``hv_archive`` (the archive), the anytime
+curve (the archive's hypervolume every 50 evaluations) with ``auc`` (its mean over the budget)
+and ``hv_at_25`` / ``hv_at_50`` (at that share of the budget), IGD+ of the final front, and
+evaluations to 95 % / 99 % (NaN if never; they depend on phase budgets, so read them only with a
+``nas_fraction`` sweep). :func:`report` writes ``summary.csv`` (medians with bootstrap 95 %
+intervals, std with ddof 1), ``tests.csv`` (pairwise Mann-Whitney tests, Holm-corrected, with
+Vargha-Delaney A12: :func:`strategy_tests`) and the figures, attainment surfaces included. Scoring
+is :mod:`evo_codesign.scoring` (shared with ``tune``). Only feasible designs are scored; when no
 run's final front holds one, nothing is scored and :attr:`Comparison.warning` names the constraint
 that binds. The output folder is locked for the whole comparison and every file in it is written
 atomically.
@@ -29,32 +37,56 @@ import numpy as np
 import pandas as pd
 
 from .config import Config
-from .errors import CorruptFileError, ExistingRunError, UsageError
+from .errors import ExistingRunError, UsageError
 from .evaluate import build_evaluator
 from .io.atomic import atomic_write_text
-from .io.history import evaluation_log, hv_curve
+from .io.history import archive, archive_curve, evaluation_log
 from .io.lock import folder_lock
-from .io.readers import read_json
 from .metrics import evals_to_fraction
-from .runner import run_independent
-from .scoring import Reference
+from .callbacks import RunsProgress, run_with_progress
+from .rank_agreement import rank_heatmap, rank_matrix, run_dirs_heatmap
+from .scoring import Reference, anytime_scores
+from .summary import SCORES, eaf_plots, strategy_tests, summary_table
 from .strategies import StrategyResult, get, option_names, run_strategy, space_for, strategies_for
 
-__all__ = ["compare", "summary_table", "rank_matrix", "report", "rank_heatmap", "run_dirs_heatmap", "Comparison"]
+__all__ = ["compare", "summary_table", "strategy_tests", "eaf_plots", "SCORES", "rank_matrix", "report", "rank_heatmap",
+           "run_dirs_heatmap", "Comparison"]
 
 log = logging.getLogger(__name__)
 
 
-def _curve(result: StrategyResult, objectives: Sequence[str], ref: Reference) -> pd.DataFrame:
-    run_log, _ = evaluation_log(result.final_run)
-    c = hv_curve(run_log, objectives, ref.bounds)
-    c["evaluations"] += sum(result.phase_evaluations[:-1])
+def _archive(result: StrategyResult, evaluator: Any) -> pd.DataFrame:
+    """Every joint design the run evaluated, all phases, in the final objective space
+    (:func:`evo_codesign.io.history.archive`), numbered from the run's first evaluation (set-up
+    evaluations included). An evaluator that cannot recompute objectives from logged metrics
+    (no ``needed_metrics``) gives the last phase's log."""
+    objectives = list(evaluator.objective_names)
+    if hasattr(evaluator, "needed_metrics"):
+        arch, _ = archive(result.run_dirs or [result.final_run], evaluator)
+        arch["evaluation"] = arch["evaluation"] + result.setup_evaluations
+        return arch
+    log_, _ = evaluation_log(result.final_run)
+    first = result.setup_evaluations + sum(result.phase_evaluations[:-1])
+    return log_.assign(evaluation=first + np.arange(1, len(log_) + 1))[["evaluation", *[f"f_{o}" for o in objectives],
+                                                                        "feasible"]]
+
+
+def _archive_F(arch: pd.DataFrame, objectives: Sequence[str]) -> np.ndarray:
+    ok = arch["feasible"].to_numpy(dtype=bool) if len(arch) else np.zeros(0, dtype=bool)
+    return arch.loc[ok, [f"f_{o}" for o in objectives]].to_numpy(dtype=float) if len(arch) \
+        else np.zeros((0, len(objectives)))
+
+
+def _curve(result: StrategyResult, arch: pd.DataFrame, objectives: Sequence[str], ref: Reference) -> pd.DataFrame:
+    """The run's anytime curve: its archive's hypervolume every 50 evaluations up to its last."""
+    c = archive_curve(arch, objectives, ref.bounds, result.evaluations)
     return c.assign(strategy=result.strategy, seed=result.seed)
 
 
-def _run_one(task: tuple) -> StrategyResult:
+def _run_one(task: tuple, on_generation: Any = None) -> StrategyResult:
     name, cfg, seed, out, embedding, resume, evaluator, options = task
-    return run_strategy(name, cfg, seed, out, embedding=embedding, resume=resume, evaluator=evaluator, **options)
+    return run_strategy(name, cfg, seed, out, embedding=embedding, resume=resume, evaluator=evaluator,
+                        on_generation=on_generation, **options)
 
 
 def _options_for(strategies: Sequence[str], options: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -91,21 +123,26 @@ def feasible_F(result: StrategyResult) -> np.ndarray:
     return result.F[result.front["feasible"].to_numpy(dtype=bool)]
 
 
-def _score(results: list[StrategyResult], curves: pd.DataFrame, ref: Reference | None) -> pd.DataFrame:
+def _score(results: list[StrategyResult], curves: pd.DataFrame, ref: Reference | None, budget: int) -> pd.DataFrame:
     rows = []
     nan = float("nan")
     for r in results:
         c = curves[(curves.strategy == r.strategy) & (curves.seed == r.seed)] if len(curves) else curves
         F = feasible_F(r)
         ok = ref is not None and ref.hv > 0
+        frac = c.hv.to_numpy(dtype=float) / ref.hv if ok and len(c) else np.zeros(0)
+        anytime = anytime_scores(c.evaluations.to_numpy(), frac, budget) if ok else {}
         rows.append({"strategy": r.strategy, "seed": r.seed, "evaluations": r.evaluations, "wall_s": r.wall_s,
                      "feasible": int(len(F)),
+                     # the final front (at most pop_size designs)
                      "hv": ref.hv_fraction(F) if ok else nan,
-                     # every design the run evaluated (in its last phase), not only its final population
-                     "hv_evaluated": float(c.hv.max()) / ref.hv if ok and len(c) else nan,
+                     # the archive: every joint design the run evaluated, all phases
+                     "hv_archive": float(frac.max()) if len(frac) else nan,
+                     "auc": anytime.get("auc", nan), "hv_at_25": anytime.get("hv_at_25", nan),
+                     "hv_at_50": anytime.get("hv_at_50", nan),
                      "igd_plus": ref.igd_plus(F) if ref is not None else nan,
-                     "evals_to_95": evals_to_fraction(c.evaluations, c.hv, ref.hv, 0.95) if ok else nan,
-                     "evals_to_99": evals_to_fraction(c.evaluations, c.hv, ref.hv, 0.99) if ok else nan,
+                     "evals_to_95": evals_to_fraction(c.evaluations, frac, 1.0, 0.95) if ok else nan,
+                     "evals_to_99": evals_to_fraction(c.evaluations, frac, 1.0, 0.99) if ok else nan,
                      **{k: v for k, v in r.details.items() if np.isscalar(v)}})
     return pd.DataFrame(rows)
 
@@ -125,6 +162,12 @@ class Comparison:
     #: ``warning``: set when no run has one (nothing could be scored)
     infeasible: list[str] = field(default_factory=list)
     warning: str | None = None
+    #: seconds this process spent compiling or loading the kernels first (in no run's ``wall_s``)
+    compile_s: float = 0.0
+    #: the statistical tests between strategies (``tests.csv``; :func:`evo_codesign.stats.tests_table`)
+    tests: pd.DataFrame | None = None
+    #: every run's final front and archive (feasible, minimisation form): what a saved reference unites
+    found: list[np.ndarray] = field(default_factory=list, repr=False)
 
     def __iter__(self):  # ``per_run, curves, fronts = compare(...)`` keeps working
         return iter((self.per_run, self.curves, self.fronts))
@@ -132,7 +175,9 @@ class Comparison:
 
 def compare(cfg: Config, out: str | Path, *, strategies: Sequence[str] | None = None, repeats: int = 3,
             reference_F: np.ndarray | None = None, embedding: Any = None, resume: bool = False,
-            evaluator: Any = None, plots: bool = True, **options: Any) -> Comparison:
+            evaluator: Any = None, plots: bool = True, progress: bool = False,
+            reference_file: str | Path | None = None, save_reference: str | Path | None = None,
+            pdf: bool = False, **options: Any) -> Comparison:
     """Run every strategy for ``repeats`` seeds (cfg.seed, cfg.seed + 1, ...) at ``cfg.search.budget``,
     the runs in ``cfg.run.n_jobs`` parallel workers (results do not depend on it), score them and
     write everything into ``out`` (with :func:`report`: ``summary.csv`` and, with ``plots``, the figures).
@@ -143,14 +188,22 @@ def compare(cfg: Config, out: str | Path, *, strategies: Sequence[str] | None = 
     the space every strategy searches (default the config's genome). ``resume``: continue the runs
     already in ``out`` (an interrupted comparison loses nothing). ``evaluator``: the one evaluator
     every run shares (default: the config's). ``options``: strategy options (``nas_fraction``,
-    ``max_archs``, ``proxy``), each passed to the strategies that have it. Unpacks as ``(per_run,
-    curves, fronts)``.
+    ``max_archs``, ``proxy``), each passed to the strategies that have it. ``reference_file``:
+    score against that fixed reference (:meth:`~evo_codesign.scoring.Reference.read`) instead of
+    this comparison's union; ``save_reference``: write the non-dominated union of every run's
+    archive (and of ``reference_file``'s front) there, with its bounds, for later comparisons.
+    ``pdf``: figures as PDF too (default PNG only). ``progress``: one bar
+    over every run's evaluations on stderr, when it is a terminal (:class:`~evo_codesign.callbacks.RunsProgress`).
+    Unpacks as ``(per_run, curves, fronts)``.
     """
     out = Path(out)
     strategies = list(strategies) if strategies is not None else strategies_for(cfg)
     for s in strategies:
         get(s)  # unknown names: an error listing the registered ones
     per_strategy = _options_for(strategies, options)
+    from .jit import warm_up
+
+    compile_s = warm_up()  # before any run's clock starts (worker processes load the cache themselves)
     with folder_lock(out, what="compare"):
         _check(cfg, out, strategies, repeats, resume)
         if evaluator is None:
@@ -162,14 +215,28 @@ def compare(cfg: Config, out: str | Path, *, strategies: Sequence[str] | None = 
         tasks = [(s, cfg, cfg.seed + k, out / f"seed{cfg.seed + k}", embedding, resume, evaluator, per_strategy[s])
                  for s in strategies for k in range(repeats)]
         log.info("compare: %d runs (%s x %d seeds) into %s", len(tasks), ", ".join(strategies), repeats, out)
-        results: list[StrategyResult] = run_independent(_run_one, tasks, n_jobs=cfg.run.n_jobs)
-        result = _assemble(results, evaluator, reference_F)
+        bar = RunsProgress(len(tasks) * cfg.search.budget, len(tasks), progress, "compare",
+                           evaluator.objective_names)
+        try:
+            results: list[StrategyResult] = run_with_progress(
+                _run_one, tasks, n_jobs=cfg.run.n_jobs, progress=bar, summary=lambda r: (r.evaluations, feasible_F(r)),
+                label=lambda t: f"{t[0]} s{t[2]}")
+        finally:
+            bar.close()
+        fixed = Reference.read(reference_file, evaluator.objective_names) if reference_file is not None else None
+        result = _assemble(results, evaluator, reference_F, cfg.search.budget, fixed)
+        result.compile_s = compile_s
         _write(out, result, list(evaluator.objective_names))
-        report(cfg, out, result, repeats=repeats, plots=plots and result.reference is not None)
+        if save_reference is not None:
+            _save_reference(save_reference, result, fixed, evaluator, cfg)
+        report(cfg, out, result, repeats=repeats, plots=plots and result.reference is not None, pdf=pdf)
     return result
 
 
-def _assemble(results: list[StrategyResult], evaluator: Any, reference_F: np.ndarray | None) -> Comparison:
+def _assemble(results: list[StrategyResult], evaluator: Any, reference_F: np.ndarray | None, budget: int,
+              reference: Reference | None = None) -> Comparison:
+    """Score the runs against ``reference_F`` (an exact front), else ``reference`` (a file's),
+    else the union of every run's archive (every feasible joint design any run evaluated)."""
     from .feasibility import constraint_limits, infeasible_front_message
 
     objectives = list(evaluator.objective_names)
@@ -178,19 +245,35 @@ def _assemble(results: list[StrategyResult], evaluator: Any, reference_F: np.nda
     infeasible = [f"{r.strategy} seed {r.seed}: {infeasible_front_message(r.front, limits, names)}"
                   for r, F in zip(results, feasible) if not len(F)]
     fronts = pd.concat([r.front for r in results], ignore_index=True)
+    archives = [_archive(r, evaluator) for r in results]
+    found = feasible + [_archive_F(a, objectives) for a in archives]
     if reference_F is not None:
         ref: Reference | None = Reference.exact(reference_F)
-    elif any(len(F) for F in feasible):
-        ref = Reference.from_fronts(feasible)
+    elif reference is not None:
+        ref = reference
+    elif any(len(F) for F in found):
+        ref = Reference.from_fronts(found)
     else:
         ref = None
-    curves = pd.concat([_curve(r, objectives, ref) for r in results], ignore_index=True) if ref is not None \
-        else pd.DataFrame(columns=["gen", "evaluations", "hv", "strategy", "seed"])
-    result = Comparison(_score(results, curves, ref), curves, fronts, ref, infeasible=infeasible)
+    curves = pd.concat([_curve(r, a, objectives, ref) for r, a in zip(results, archives)], ignore_index=True) \
+        if ref is not None else pd.DataFrame(columns=["evaluations", "hv", "strategy", "seed"])
+    result = Comparison(_score(results, curves, ref, budget), curves, fronts, ref, infeasible=infeasible)
+    result.found = found
     if not any(len(F) for F in feasible):
         why = infeasible_front_message(fronts, limits, names) or "no feasible design"
         result.warning = f"no run found a feasible design, so nothing was scored: {why}"
     return result
+
+
+def _save_reference(path: str | Path, result: Comparison, fixed: Reference | None, evaluator: Any, cfg: Config) -> None:
+    """The non-dominated union of every run's archive and final front (and the given reference's
+    front), bounds from all of those points: a best-known front later comparisons can share."""
+    parts = [F for F in result.found if len(F)] + ([fixed.front] if fixed is not None else [])
+    if not parts:
+        raise UsageError(f"--save-reference {path}: no run found a feasible design; nothing to save")
+    union = Reference.from_fronts(parts)
+    union.write(path, evaluator.objective_names, source="union of every run's archive",
+                space=repr(space_for(cfg)), budget=int(cfg.search.budget), runs=int(len(result.per_run)))
 
 
 def _write(out: Path, result: Comparison, objectives: list[str]) -> None:
@@ -201,116 +284,44 @@ def _write(out: Path, result: Comparison, objectives: list[str]) -> None:
     atomic_write_text(out / "reference.json", json.dumps({**ref, "objectives": objectives}, indent=1))
 
 
-def report(cfg: Config, out: Path, result: Comparison, *, repeats: int, plots: bool = True) -> None:
+def report(cfg: Config, out: Path, result: Comparison, *, repeats: int, plots: bool = True, pdf: bool = False) -> None:
     """``summary.csv`` and (``plots``) the figures: fronts overlaid (2-D and 3-D), hypervolume
     against evaluations on the table's scale, and for cell spaces the rank heatmap."""
     result.table = summary_table(result.per_run)
-    atomic_write_text(out / "summary.csv", result.table.to_csv(index=False))
+    atomic_write_text(out / "summary.csv", result.table.to_csv(index=False), durable=False)
+    result.tests = strategy_tests(result.per_run)
+    if result.tests is not None:
+        atomic_write_text(out / "tests.csv", result.tests.to_csv(index=False), durable=False)
     if not plots:
         return
+    from .plot.base import figure_formats
+
+    with figure_formats(("png", "pdf") if pdf else ("png",)):
+        result.plots = _figures(cfg, out, result, repeats)
+
+
+def _figures(cfg: Config, out: Path, result: Comparison, repeats: int) -> list[Path]:
     from .plot.figures import plot_fronts, plot_hv_curves
-    from .plot.runs import objective_label
+    from .plot.runs import objective_axis
 
     fronts, ref = result.fronts, result.reference
-    objs = [c for c in fronts.columns if c.startswith("f_")]
-    paths = plot_fronts({s: f for s, f in fronts.groupby("strategy")}, {c: objective_label(c[2:]) for c in objs},
-                        out / "fronts", title=f"final fronts, {repeats} seeds per strategy")
+    objs = [c[2:] for c in fronts.columns if c.startswith("f_")]
+    paths = plot_fronts(fronts, [objective_axis(o) for o in objs], out / "fronts",
+                        title=f"final fronts, {repeats} seeds per strategy")
     curves = result.curves
-    if ref.hv > 0:  # the same scale as the table's hv column
+    if ref.hv > 0:  # the same scale as the table's hv and hv_archive columns
         curves = curves.assign(hv=curves["hv"] / ref.hv)
+    what = {"union": "the union of every run's archive", "exact": "the exact front (enumerated)",
+            "file": "the reference file's front"}[ref.kind]
+    flat = [s for s, c in curves.groupby("strategy") if len(c) and (c.groupby("seed")["hv"].apply(
+        lambda v: float(v.iloc[min(len(v) - 1, 4)])) == 0).all()] if len(curves) else []
+    note = (", ".join(flat) + ": 0 while its first phase searches cells without hardware (no joint design yet)"
+            ) if flat else ""
     paths += plot_hv_curves(curves, out / "hv_vs_evaluations", reference_hv=1.0,
-                            ylabel=f"hypervolume / {ref.kind} front's")
+                            final=result.per_run[["strategy", "evaluations", "hv"]], note=note,
+                            ylabel=f"hypervolume / that of {what}", reference_label=what,
+                            title="lines: median over seeds of every joint design evaluated so far, all phases (the "
+                                  "table's hv_archive); diamonds: final fronts (the table's hv). Objectives "
+                                  f"normalised by the reference's bounds, reference point {ref.ref_point:g} in each")
     paths += rank_heatmap(cfg, fronts, out, "found")
-    result.plots = paths
-
-
-def _median_unreached_inf(v: pd.Series) -> float:
-    m = float(np.median(v.fillna(np.inf).to_numpy(dtype=float)))
-    return m if np.isfinite(m) else float("nan")
-
-
-def summary_table(per_run: pd.DataFrame) -> pd.DataFrame:
-    """strategy, evaluations, wall time, hypervolume mean and spread, IGD+, evaluations to 95 %/99 %."""
-    g = per_run.groupby("strategy", sort=False)
-    t = pd.DataFrame({
-        "evaluations": g["evaluations"].mean(),
-        "wall_s": g["wall_s"].mean(),
-        "hv_mean": g["hv"].mean(), "hv_std": g["hv"].std(ddof=0), "hv_min": g["hv"].min(), "hv_max": g["hv"].max(),
-        "igd_plus_mean": g["igd_plus"].mean(),
-        # a run that never reached the target counts as infinitely slow: the median is NaN when
-        # more than half of the runs never got there (pandas' median would just skip them)
-        "evals_to_95_median": g["evals_to_95"].apply(_median_unreached_inf),
-        "reached_95": g["evals_to_95"].apply(lambda v: f"{int(v.notna().sum())}/{len(v)}"),
-        "evals_to_99_median": g["evals_to_99"].apply(_median_unreached_inf),
-        "reached_99": g["evals_to_99"].apply(lambda v: f"{int(v.notna().sum())}/{len(v)}"),
-    })
-    if "hv_evaluated" in per_run:
-        t.insert(t.columns.get_loc("igd_plus_mean"), "hv_evaluated_mean", g["hv_evaluated"].mean())
-    for col in ("premise_spearman_min", "premise_spearman_median"):
-        if col in per_run:
-            t[col] = g[col].mean()
-    return t.reset_index()
-
-
-def _design_label(row: pd.Series, k: int) -> str:
-    parts = []
-    if "accelerator.dataflow" in row:
-        parts.append(f"{row['accelerator.dataflow']} {row['accelerator.array_rows']}x{row['accelerator.array_cols']}")
-    if "imc.crossbar_size" in row:
-        parts.append(f"xbar{row['imc.crossbar_size']} {row['imc.adc_type']}{row['imc.adc_bits']}")
-    return f"{k}: " + " / ".join(parts)
-
-
-def rank_matrix(cfg: Config, fronts: pd.DataFrame, *, n_cells: int = 50, max_designs: int = 12, seed: int = 0,
-                evaluator: Any = None) -> pd.DataFrame:
-    """Spearman rank correlation of ``n_cells`` random cells' latency between the distinct hardware
-    designs of ``fronts`` (at most ``max_designs``, spread over dataflows): the semi-decoupled
-    premise, checked on the accelerators the comparison actually found. Rows/columns are labelled
-    by dataflow and array size (PE array) or crossbar size and ADC. Cell space only."""
-    from scipy.stats import spearmanr
-
-    space = space_for(cfg)
-    if "cell" not in space:
-        raise UsageError("rank_matrix needs the cell space (space.neural = 'cell')")
-    ev = evaluator if evaluator is not None else build_evaluator(cfg, space)
-    X = fronts[[f"x_{g}" for g in space.gene_names]].to_numpy(dtype=np.int64)
-    hw = np.setdiff1d(np.arange(space.n_var), np.arange(space.slices["cell"].start, space.slices["cell"].stop))
-    _, first = np.unique(X[:, hw], axis=0, return_index=True)
-    designs = fronts.iloc[np.sort(first)]
-    if "accelerator.dataflow" in designs:  # round-robin over dataflows, so every dataflow shows up
-        designs = designs.assign(_k=designs.groupby("accelerator.dataflow").cumcount()).sort_values("_k", kind="stable")
-    designs = designs.iloc[:max_designs]
-    cells = space["cell"].sample(np.random.default_rng(seed), n_cells)
-    # every (design, cell) pair in one evaluation: rows are design-major
-    batch = np.repeat(designs[[f"x_{g}" for g in space.gene_names]].to_numpy(dtype=np.int64), n_cells, axis=0)
-    batch[:, space.slices["cell"]] = np.tile(cells, (len(designs), 1))
-    lat = ev.metrics(batch)["latency_ms"].reshape(len(designs), n_cells)
-    labels = [_design_label(row, k) for k, (_, row) in enumerate(designs.iterrows())]
-    M = np.atleast_2d(spearmanr(lat, axis=1).statistic) if len(designs) > 1 else np.ones((1, 1))
-    return pd.DataFrame(M, index=labels, columns=labels)
-
-
-def rank_heatmap(cfg: Config, fronts: pd.DataFrame, out: Path, what: str) -> list[Path]:
-    """Spearman heatmap (and ``rank_correlation.csv``) of 50 random cells' latency between the
-    accelerators on ``fronts``; nothing for spaces without cells or empty fronts."""
-    from .plot.figures import plot_rank_heatmap
-
-    if cfg.space.neural != "cell" or not len(fronts):
-        return []
-    M = rank_matrix(cfg, fronts)
-    atomic_write_text(out / "rank_correlation.csv", M.to_csv())
-    return plot_rank_heatmap(M, out / "rank_correlation",
-                             title=f"Spearman of 50 random cells' latency between {what} accelerators")
-
-
-def run_dirs_heatmap(run_dirs: Sequence[str | Path], out: str | Path) -> list[Path]:
-    """:func:`rank_heatmap` of the front accelerators of run directories (runs and strategy phases
-    record their config in ``run.json``; cell-space ones get the heatmap)."""
-    from .config import config_from_dict
-    from .io.frames import read_front
-
-    info = read_json(Path(run_dirs[0]) / "run.json", CorruptFileError, what="run file", expect=dict)
-    if not isinstance(info.get("config"), dict):
-        return []
-    fronts = pd.concat([read_front(d) for d in run_dirs], ignore_index=True)
-    return rank_heatmap(config_from_dict(info["config"]), fronts, Path(out), "front")
+    return paths + eaf_plots(fronts, out, list(result.per_run["strategy"].unique()))

@@ -122,7 +122,7 @@ for _o in (
     Objective("edap", "min", "mJ*ms*mm2", "energy-delay-area product", ("energy_mj", "latency_ms", "area_mm2"),
               lambda m: m["energy_mj"] * m["latency_ms"] * m["area_mm2"]),
     Objective("precision_drop", "min", "pp",
-              "accuracy lost to crossbar input/ADC precision (evo_codesign/precision.py)", ("precision_drop_pp",),
+              "accuracy lost to crossbar input/ADC precision", ("precision_drop_pp",),
               lambda m: m["precision_drop_pp"], needs=("crossbars",)),
     # NASLib-convention FLOPs: what hardware-agnostic NAS (decoupled search's phase 1) trades
     # accuracy against.

@@ -144,10 +144,12 @@ def test_plot_command(tmp_path, capsys):
         assert main(["run", "--budget", "300", "--seed", str(seed), "--out", str(tmp_path / f"r{seed}")]) == 0
     capsys.readouterr()
     assert main(["plot", str(tmp_path / "r1"), str(tmp_path / "r2"), "--out", str(tmp_path / "plots"),
-                 "--design", "1"]) == 0
+                 "--design", "1", "--pdf"]) == 0
     names = {p.name for p in (tmp_path / "plots").iterdir()}
     assert {"fronts.png", "fronts.pdf", "fronts_3d.png", "hv_vs_evaluations.png", "design_1.pdf",
             "bounds.json", "hv_curves.csv"} <= names
+    assert main(["plot", str(tmp_path / "r1"), "--out", str(tmp_path / "png")]) == 0  # PNG only by default
+    assert not list((tmp_path / "png").glob("*.pdf")) and (tmp_path / "png" / "fronts.png").exists()
     curves = pd.read_csv(tmp_path / "plots" / "hv_curves.csv")
     for _, c in curves.groupby("seed"):  # the best-so-far front only grows
         assert (np.diff(c["hv"].to_numpy()) >= -1e-12).all() and c["evaluations"].iloc[-1] <= 300

@@ -62,7 +62,7 @@ def test_compare_command(tmp_path, capsys):
     assert (summary["evaluations"] <= 300).all() and (summary["hv_max"] <= 1.0 + 1e-9).all()
     ref = json.loads((tmp_path / "cmp" / "reference.json").read_text())
     assert ref["hv_reference_point"] == 1.1 and len(ref["bounds"]["lower"]) == 4
-    assert (tmp_path / "cmp" / "fronts.png").exists() and (tmp_path / "cmp" / "hv_vs_evaluations.pdf").exists()
+    assert (tmp_path / "cmp" / "fronts.png").exists() and (tmp_path / "cmp" / "hv_vs_evaluations.png").exists()
     M = pd.read_csv(tmp_path / "cmp" / "rank_correlation.csv", index_col=0)
     assert M.shape[0] == M.shape[1] >= 2 and np.allclose(np.diag(M.to_numpy()), 1.0)
     assert (tmp_path / "cmp" / "rank_correlation.png").exists() and "plots:" in out
@@ -77,7 +77,7 @@ def test_compare_command(tmp_path, capsys):
     last = [tmp_path / "cmp" / "seed2" / "coupled", tmp_path / "cmp" / "seed2" / "semi_decoupled" / "phase2_hw"]
     assert main(["plot", *map(str, last), "--out", str(tmp_path / "plots")]) == 0
     assert (tmp_path / "plots" / "design_0.png").exists() and main(["front", str(last[1])]) == 0
-    assert (tmp_path / "plots" / "rank_correlation.pdf").exists()
+    assert (tmp_path / "plots" / "rank_correlation.png").exists()
 
 
 @pytest.mark.parametrize("name", ["decoupled", "semi_decoupled"])

@@ -329,3 +329,55 @@ def test_predict_command_invalid_entry_and_published_file(tmp_path, capsys):
     assert command.run(_args("--genotypes", str(shared_file(*PUBLISHED)), "--json")) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r["name"] for r in rows] == ["DARTS_V1", "DARTS_V2", "PC_DARTS_cifar", "PDARTS", "GDAS_V1", "DrNAS_cifar10"]
+
+
+_ALL_SKIP = {"normal": [["skip_connect", k % 2] for k in range(8)], "reduce": [["skip_connect", k % 2] for k in range(8)]}
+
+
+def test_out_of_distribution_flags_the_all_skip_cell_not_random_cells():
+    from evo_codesign.surrogate.domain import N_REFERENCE, TrainingDomain, embedded_domain
+
+    sur = get_surrogate()
+    skip = genotype_to_genome(_ALL_SKIP)
+    acc, std = sur.predict_with_std(skip)
+    assert acc[0] == pytest.approx(93.80, abs=0.01) and std[0] < 0.1  # confident, and wrong: the issue's case
+    ood, score = sur.out_of_distribution(skip)
+    assert ood.tolist() == [True] and score[0] > 1.4
+    fresh = CELLS.sample(np.random.default_rng(7), 2000)
+    ood, score = sur.out_of_distribution(fresh)
+    assert ood.mean() < 0.005 and 0.6 < np.median(score) < 0.9
+    # the threshold is the reference cells' own largest leave-one-out distance: recomputed here
+    dom = embedded_domain()
+    assert len(dom.Z) == N_REFERENCE
+    ref = CELLS.sample(np.random.default_rng(load_parameters()["prior"]["seed"]), 55_000)[:N_REFERENCE]
+    loo = TrainingDomain.from_cells(ref[:300], "test")
+    d = np.array([np.sqrt(((loo.Z[i] - np.delete(loo.Z, i, axis=0)) ** 2).sum(axis=1).min()) for i in range(300)])
+    assert loo.threshold == pytest.approx(d.max(), rel=1e-9)
+    assert dom.score(ref[:50]).max() == pytest.approx(0.0, abs=1e-6)  # a reference cell is its own neighbour
+    assert pickle.loads(pickle.dumps(sur)).out_of_distribution(skip)[0].tolist() == [True]
+
+
+def test_predict_command_reports_ood(tmp_path, capsys):
+    from evo_codesign.space import genome_to_genotype
+
+    g = genome_to_genotype(CELLS.sample(np.random.default_rng(3), 1)[0])  # a random cell: inside
+    f = tmp_path / "g.json"
+    f.write_text(json.dumps([dict(_ALL_SKIP, name="all_skip"), {"name": "a", "normal": g.normal, "reduce": g.reduce}]))
+    assert command.run(_args("--genotypes", str(f), "--json")) == 0
+    cap = capsys.readouterr()
+    rows = [json.loads(line) for line in cap.out.splitlines()]
+    assert rows[0]["ood"] is True and rows[0]["ood_score"] > 1 and "1 of 2 cells lie outside" in cap.err
+    assert command.run(_args("--genotypes", str(f))) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "ood_score" in out[0] and out[1].split()[-1] == "yes" and out[2].split()[-1] == "no"
+
+
+def test_published_cells_against_the_training_domain():
+    """The figures the domain module's docstring quotes: DARTS V1/V2 (a reduction cell of max-pools)
+    lie just outside the random training cells, the later published cells inside."""
+    entries = load_genotypes(shared_file(*PUBLISHED))
+    ood, score = get_surrogate().out_of_distribution(np.stack([g for _, g in entries]))
+    by_name = dict(zip([n for n, _ in entries], np.round(score, 2)))
+    assert {n for n, o in zip(by_name, ood) if o} == {"DARTS_V1", "DARTS_V2"}
+    assert 1.0 <= min(by_name["DARTS_V1"], by_name["DARTS_V2"]) and max(by_name.values()) <= 1.06
+    assert 0.75 <= min(by_name[n] for n in ("PC_DARTS_cifar", "PDARTS", "GDAS_V1", "DrNAS_cifar10")) <= 0.92

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 __all__ = ["load", "print_front", "add_config_argument", "warn_infeasible"]
@@ -21,21 +20,11 @@ def load(config: str | None, **overrides: Any):
 
 
 def print_front(frame, *, as_json: bool = False) -> None:
-    """A front as a table (objectives, constraints and the main hardware choices, sorted by the
-    first objective) or as one JSON object per design."""
-    import pandas as pd
+    """A front as ``evo-codesign front`` prints it (:func:`evo_codesign.cli.front.print_front`:
+    best first, with the ``design`` index that ``plot --design`` takes)."""
+    from .front import print_front as show
 
-    if as_json:
-        for rec in frame.to_dict(orient="records"):
-            print(json.dumps(rec, default=str))
-        return
-    cols = [c for c in frame.columns if c.startswith(("f_", "g_"))]
-    if "feasible" in frame and not frame["feasible"].all():
-        cols += ["feasible", "violated"]
-    show = ["accelerator.dataflow", "accelerator.num_pes", "imc.adc_type", "imc.adc_bits", "imc.column_sharing"]
-    cols += [c for c in show if c in frame.columns]
-    with pd.option_context("display.max_columns", None, "display.width", 200, "display.float_format", "{:.4g}".format):
-        print(frame[cols].sort_values(cols[0]).to_string(index=False))
+    show(frame, as_json=as_json)
 
 
 def warn_infeasible(command: str, *warnings: str | None) -> int:

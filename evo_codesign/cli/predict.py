@@ -4,7 +4,11 @@ FILE is read by :func:`evo_codesign.io.genotypes.load_genotypes` (a JSON list of
 ``{name?, normal, reduce}`` objects, a mapping name -> genotype, or groups of named genotypes as in
 the shared published-genotypes file). Invalid entries raise :class:`GenomeError` naming the entry.
 Output: a table, or with ``--json`` one object per genotype: ``name``, ``surrogate``, ``accuracy``
-(%, NB301 protocol) and ``std`` (points) where the backend gives one.
+(%, NB301 protocol), ``std`` (points) where the backend gives one, and where the backend knows
+its training cells (the embedded one) ``ood`` (the cell lies outside them, so the prediction is an
+extrapolation) and ``ood_score`` (distance to the nearest training cell over the training cells'
+own largest leave-one-out distance; above 1 is ``ood``). A warning on stderr counts the ``ood``
+cells.
 """
 
 from __future__ import annotations
@@ -40,18 +44,27 @@ def run(args: argparse.Namespace) -> int:
         acc, std = sur.predict_with_std(X)
     else:
         acc, std = sur.predict(X), None
+    ood, score = sur.out_of_distribution(X) if hasattr(sur, "out_of_distribution") else (None, None)
     if args.json:
         for i, (name, _) in enumerate(entries):
             rec = {"name": name, "surrogate": sur.name, "accuracy": round(float(acc[i]), 4)}
             if std is not None:
                 rec["std"] = round(float(std[i]), 4)
+            if ood is not None:
+                rec.update(ood=bool(ood[i]), ood_score=round(float(score[i]), 4))
             print(json.dumps(rec))
-        return 0
-    width = max(8, *(len(n) for n, _ in entries))
-    head = f"{'genotype':<{width}}  {'accuracy %':>10}"
-    print(head + ("  " + f"{'std':>6}" if std is not None else "") + f"   [{sur.name}; NB301 protocol: 8 cells, "
-          "32 channels, ~100 epochs]")
-    for i, (name, _) in enumerate(entries):
-        line = f"{name:<{width}}  {acc[i]:10.3f}"
-        print(line + (f"  {std[i]:6.3f}" if std is not None else ""))
+    else:
+        width = max(8, *(len(n) for n, _ in entries))
+        head = f"{'genotype':<{width}}  {'accuracy %':>10}" + (f"  {'std':>6}" if std is not None else "")
+        head += f"  {'ood_score':>9}  ood" if ood is not None else ""
+        print(head + f"   [{sur.name}; NB301 protocol: 8 cells, 32 channels, ~100 epochs]")
+        for i, (name, _) in enumerate(entries):
+            line = f"{name:<{width}}  {acc[i]:10.3f}" + (f"  {std[i]:6.3f}" if std is not None else "")
+            line += f"  {score[i]:9.3f}  {'yes' if ood[i] else 'no'}" if ood is not None else ""
+            print(line)
+    if ood is not None and ood.any():
+        import sys
+
+        print(f"evo-codesign predict: warning: {int(ood.sum())} of {len(ood)} cells lie outside the {sur.name} "
+              f"surrogate's training cells (ood_score > 1): their accuracy is an extrapolation", file=sys.stderr)
     return 0

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ._common import add_config_argument, load, warn_infeasible
+from ._progress import add_progress_argument
 
 HELP = "tune the NSGA-II settings (Optuna grid, random or TPE sampler) at a fixed budget, N seeds each"
 
@@ -31,6 +32,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "with a larger --trials continues it (default in-memory)")
     p.add_argument("--study-name", help="study name in --storage (default tune-<method>)")
     p.add_argument("--out", help="output folder (default runs/tune-<time>; with --storage runs/<study name>)")
+    add_progress_argument(p)
 
 
 def _fmt(name: str, v: Any, n_var: int) -> str:
@@ -96,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         out = Path("runs") / f"tune-{time.strftime('%Y%m%d-%H%M%S')}"
     res = tune(cfg, out, method=method, trials=args.trials, repeats=args.repeats, storage=args.storage,
-               study_name=args.study_name)
+               study_name=args.study_name, progress=args.progress)
     restored = res.notes.get("settings_restored", 0)
     if restored:
         print(f"continued study {res.notes['study_name']!r} ({res.notes['storage']}): {restored} settings from "

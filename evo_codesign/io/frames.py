@@ -1,7 +1,14 @@
 """Tidy result frames: one row per design, columns ``x_*`` (genes), decoded fields, ``f_*``
 (objectives in their natural sense and units), ``g_*`` (constraints, ``<= 0`` feasible),
 ``feasible`` (every constraint met) and ``violated`` (the most violated constraint, "" when
-feasible), extras, and run identifiers (``strategy``, ``seed``, ``gen``)."""
+feasible), extras, and run identifiers (``strategy``, ``seed``, ``gen``). With a surrogate that
+knows its training domain (the embedded one), ``ood`` flags cells outside it and ``ood_score``
+gives the distance (see :mod:`evo_codesign.surrogate.domain`).
+
+A front lists each design once (:func:`distinct_designs`): rows with the same network, the same
+objectives and the same constraints differ only in hardware genes without effect on them (a loop
+order that never binds, a duplication factor of a sequential chip); the first stands for them all
+and ``n_equivalent`` counts them."""
 
 from __future__ import annotations
 
@@ -15,9 +22,9 @@ import pandas as pd
 
 from ..errors import CorruptFileError, MissingFileError
 from ..protocols import feasible_mask, worst_violation
-from ..space.joint import JointSpace
+from ..space.joint import NEURAL_SPACES, JointSpace
 
-__all__ = ["flatten_decoded", "design_frame", "read_front"]
+__all__ = ["flatten_decoded", "design_frame", "read_front", "distinct_designs"]
 
 
 def flatten_decoded(decoded: Mapping[str, Any]) -> dict[str, Any]:
@@ -37,9 +44,12 @@ def flatten_decoded(decoded: Mapping[str, Any]) -> dict[str, Any]:
 def design_frame(space: JointSpace, X: np.ndarray, F: np.ndarray, G: np.ndarray, *,
                  objective_names: Sequence[str], objective_senses: Sequence[str],
                  constraint_names: Sequence[str], extras: Sequence[Mapping[str, Any]] | None = None,
-                 constraint_scales: Sequence[float] | None = None, **identifiers: Any) -> pd.DataFrame:
+                 constraint_scales: Sequence[float] | None = None, surrogate: Any = None,
+                 **identifiers: Any) -> pd.DataFrame:
     """One row per design; ``F`` is in minimisation form and is shown in each objective's sense.
-    ``constraint_scales``: each constraint's bound, to rank violations (:func:`worst_violation`)."""
+    ``constraint_scales``: each constraint's bound, to rank violations (:func:`worst_violation`).
+    ``surrogate``: the accuracy model; when it has ``out_of_distribution`` and the space has cells,
+    columns ``ood`` and ``ood_score`` say how far each cell lies from its training cells."""
     X = np.asarray(X, dtype=np.int64)
     rows = []
     sign = np.array([-1.0 if s == "max" else 1.0 for s in objective_senses])
@@ -57,7 +67,41 @@ def design_frame(space: JointSpace, X: np.ndarray, F: np.ndarray, G: np.ndarray,
             row.update({k: v for k, v in extras[i].items()
                         if f"f_{k}" not in row and k not in ("feasible", "violated")})
         rows.append(row)
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    if surrogate is not None and hasattr(surrogate, "out_of_distribution") and "cell" in space.slices and len(X):
+        ood, score = surrogate.out_of_distribution(X[:, space.slices["cell"]])
+        frame["ood"], frame["ood_score"] = np.asarray(ood, dtype=bool), np.round(np.asarray(score, dtype=float), 4)
+    return frame
+
+
+def _network_columns(frame: pd.DataFrame) -> list[str]:
+    return [c for c in frame.columns if str(c).split(".", 1)[0] in NEURAL_SPACES and "." in str(c)]
+
+
+def distinct_designs(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """``frame`` with one row per distinct design, and the boolean mask of the rows kept.
+
+    Two rows are the same design when their network (the decoded ``cell.*`` / ``backbone.*``
+    fields), objectives (``f_*``) and constraints (``g_*``) are equal: whatever else differs are
+    hardware genes without effect on any of them. The first row of each group is kept (row order
+    is preserved) and ``n_equivalent`` gives how many rows it stands for (summed when the frame
+    already has the column, so applying this twice changes nothing)."""
+    if not len(frame):
+        return frame.copy(), np.zeros(0, dtype=bool)
+    key = [c for c in frame.columns if str(c).startswith(("f_", "g_"))] + _network_columns(frame)
+    if not key:
+        out = frame.copy()
+        if "n_equivalent" not in out:
+            out["n_equivalent"] = 1
+        return out, np.ones(len(frame), dtype=bool)
+    # NaN never equals NaN in a groupby key: compare the values' text instead
+    groups = frame[key].astype(str).agg("\x1f".join, axis=1)
+    keep = ~groups.duplicated().to_numpy()
+    counts = frame["n_equivalent"] if "n_equivalent" in frame else pd.Series(1, index=frame.index)
+    total = counts.groupby(groups.to_numpy()).sum()
+    out = frame[keep].copy()
+    out["n_equivalent"] = total.loc[groups[keep].to_numpy()].to_numpy().astype(int)
+    return out.reset_index(drop=True), keep
 
 
 def read_front(run_dir: str | Path) -> pd.DataFrame:
@@ -75,4 +119,6 @@ def read_front(run_dir: str | Path) -> pd.DataFrame:
         raise CorruptFileError(f"{p}: not a readable front ({str(e).splitlines()[0][:120]})") from None
     if not any(str(c).startswith("f_") for c in front.columns):
         raise CorruptFileError(f"{p}: no objective (f_*) columns; it is not a front written by evo-codesign")
-    return front.copy()  # one block per dtype: read_csv leaves one per column, which later slows assign()
+    # one block per dtype (read_csv leaves one per column, which later slows assign()); fronts
+    # written before designs were made distinct list some twice
+    return distinct_designs(front)[0].copy()

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .figures import save_figure
+from .figures import save_figure, wrap
 
 __all__ = ["plot_tuning"]
 
@@ -56,7 +56,9 @@ def plot_tuning(trials: pd.DataFrame, summary: pd.DataFrame, stem: str | Path, *
         if row["is_default"]:
             tick.set_color("tab:red")
             tick.set_fontweight("bold")
-    ax.set_xlabel("hypervolume / hypervolume of the union front (per seed: dots; mean: diamond)")
+    ax.set_xlabel(wrap("hypervolume of a run's final front / that of the union of every run's final front "
+                       "(objectives normalised by the union's bounds, reference point 1.1; dots: seeds, "
+                       "diamonds: means)", 90), fontsize=8)
     ax.grid(axis="x", alpha=0.3)
     if title:
         ax.set_title(title, fontsize=9)

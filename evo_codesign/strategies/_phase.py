@@ -30,7 +30,7 @@ from ..config import config_to_dict
 from ..engine import GAState, front_arrays, replay_state, resume_state, run_until_done, start
 from ..errors import UsageError
 from ..feasibility import constraint_scales
-from ..io.frames import design_frame
+from ..io.frames import design_frame, distinct_designs
 from ..io.lock import folder_lock
 from ..io.rundir import RunDir
 from ..problem import CodesignProblem, EvaluationCache
@@ -166,14 +166,19 @@ def kept_rows(embedding: Embedding, state: GAState, positions: np.ndarray, max_r
 def result(ctx: Context, name: str, embedding: Embedding, state: GAState, phase_evals: list[int], t0: float,
            run_dirs: list[Path], details: dict[str, Any] | None = None) -> StrategyResult:
     """The strategy's result from its last phase, its front written into that phase's run
-    directory (``front.csv``), so ``evo-codesign front/plot`` work on it."""
+    directory (``front.csv``), so ``evo-codesign front/plot`` work on it. Each design is listed
+    once (:func:`~evo_codesign.io.frames.distinct_designs`: rows differing only in genes without
+    effect are one)."""
     base = ctx.base
     Xp, F, G = front_arrays(state)
     X = embedding.expand(Xp) if len(Xp) else np.zeros((0, ctx.base_space.n_var), dtype=np.int64)
     frame = design_frame(ctx.base_space, X, F, G, objective_names=base.objective_names,
                          objective_senses=base.objective_senses, constraint_names=base.constraint_names,
                          extras=state.problem.cache.extras(Xp) if len(Xp) else [], strategy=name, seed=ctx.seed,
-                         gen=state.gen, constraint_scales=constraint_scales(base))
+                         gen=state.gen, constraint_scales=constraint_scales(base),
+                         surrogate=getattr(base, "surrogate", None))
+    frame, kept = distinct_designs(frame)
+    F = F[kept] if len(F) else F
     with folder_lock(run_dirs[-1], what=f"{name} front"):
         RunDir(run_dirs[-1]).write_front(frame)
     return StrategyResult(name, ctx.seed, frame, F, sum(phase_evals), time.perf_counter() - t0, list(phase_evals),

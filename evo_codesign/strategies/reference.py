@@ -273,27 +273,35 @@ def _product_factors(E: Embedding) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
 
 
 def exact_reference(cfg: Config, out: str | Path, *, n_cells: int = 1000, grid: Mapping[str, Sequence[Any]] | None = None,
-                    seed: int = 0, evaluator: Any = None, resume: bool = False,
-                    n_jobs: int = 1) -> tuple[Embedding, ExactFront]:
-    """:func:`reference_space` and its :func:`exact_front`, written to ``out``: ``space.json`` (what
-    was enumerated), ``exact_front.npz`` (``X``, ``X_base``, ``F``) and ``exact_front.csv`` (tidy).
-    With ``resume``, a front already in ``out`` for the same space is loaded instead of recomputed."""
+                    seed: int = 0, evaluator: Any = None, resume: bool = False, n_jobs: int = 1,
+                    structured: bool = False, on_chunk: Callable[[int, int], None] | None = None
+                    ) -> tuple[Embedding, ExactFront]:
+    """:func:`reference_space` (or, ``structured``, :func:`structured_space`) and its
+    :func:`exact_front`, written to ``out``: ``space.json`` (what was enumerated),
+    ``exact_front.npz`` (``X``, ``X_base``, ``F``) and ``exact_front.csv`` (tidy). With ``resume``, a
+    front already in ``out`` for the same space is loaded instead of recomputed. ``on_chunk``:
+    progress, as :func:`exact_front` reports it."""
     from ..io.lock import folder_lock
 
     out = Path(out)
-    E = reference_space(cfg, n_cells=n_cells, grid=grid, seed=seed)
+    if structured:
+        E = structured_space(cfg, grid=grid)
+        what = {"structured": {"topology": "DARTS_V2", "ops": list(STRUCTURED_OPS), "cells": ["normal"]},
+                "grid": grid or STRUCTURED_GRID}
+    else:
+        E = reference_space(cfg, n_cells=n_cells, grid=grid, seed=seed)
+        what = {"n_cells": n_cells, "cell_seed": seed, "grid": grid or DEFAULT_GRIDS.get(cfg.space.hardware)}
     ev = evaluator if evaluator is not None else build_evaluator(cfg, E.base)
-    meta = json.loads(json.dumps({"n_cells": n_cells, "cell_seed": seed, "grid": grid or DEFAULT_GRIDS.get(
-        cfg.space.hardware), "hardware": cfg.space.hardware, "objectives": list(ev.objective_names),
-        "constraints": list(ev.constraint_names)}, default=str))
+    meta = json.loads(json.dumps({**what, "hardware": cfg.space.hardware, "objectives": list(ev.objective_names),
+                                  "constraints": list(ev.constraint_names)}, default=str))
     with folder_lock(out, what="exact front"):
         stored = _stored_front(out, meta) if resume else None
         if stored is not None:
             return E, stored
-        ex = exact_front(cfg, E, evaluator=ev, n_jobs=n_jobs)
+        ex = exact_front(cfg, E, evaluator=ev, n_jobs=n_jobs, on_chunk=on_chunk)
         if not len(ex.F):
             raise UsageError(f"the reference space has no feasible design: none of its {ex.n_designs:,} designs "
-                             f"({n_cells} cells x the hardware grid) meets the constraints{_binding(E, ev)}; widen "
+                             f"(networks x the hardware grid) meets the constraints{_binding(E, ev)}; widen "
                              f"the grid (--grid) or relax the constraints")
         _write_front(out, E, ev, ex, meta, seed)
     return E, ex

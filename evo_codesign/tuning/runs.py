@@ -12,7 +12,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from ..config import Config, config_from_dict, config_to_dict
-from ..runner import run_independent
+from ..callbacks import run_with_progress
 from ..scoring import feasible_minimised
 from .space import setting_key
 
@@ -28,12 +28,14 @@ class _Task:
     evaluator: Any
 
 
-def _run_task(task: _Task) -> dict[str, Any]:
-    """One fully coupled search; returns only what scoring needs, so little crosses processes."""
+def _run_task(task: _Task, on_generation: Any = None) -> dict[str, Any]:
+    """One fully coupled search; returns only what scoring needs, so little crosses processes.
+    ``on_generation``: the session's progress hook (serial runs only)."""
     from ..search import run_search
 
     # the session checked the constraints against the space once, before any run
-    res = run_search(task.cfg, task.run_dir, evaluator=task.evaluator, progress=False, check_constraints=False)
+    res = run_search(task.cfg, task.run_dir, evaluator=task.evaluator, progress=False, check_constraints=False,
+                     on_generation=on_generation)
     ev = task.evaluator
     return {"setting_id": task.setting_id, "seed": task.seed, "evaluations": int(res.evaluations),
             "generations": int(res.generations), "wall_s": float(res.wall_s), "run_dir": str(task.run_dir),
@@ -66,8 +68,9 @@ class Runs:
     ``s00`` is the package defaults) and their runs' results. Seeds ``cfg.seed + k`` for
     ``k < repeats``: the same for every setting (common random numbers)."""
 
-    def __init__(self, cfg: Config, out: Path, repeats: int, evaluator: Any) -> None:
+    def __init__(self, cfg: Config, out: Path, repeats: int, evaluator: Any, progress: Any = None) -> None:
         self.cfg, self.out, self.repeats, self.evaluator = cfg, out, repeats, evaluator
+        self.progress = progress  # a RunsProgress bar (evo_codesign.callbacks), or None
         self.settings: dict[str, dict[str, Any]] = {}   # setting id -> hyperparameters
         self.skipped: dict[str, str] = {}               # setting id -> reason
         self.results: list[dict[str, Any]] = []
@@ -115,6 +118,7 @@ class Runs:
             # partial result is recomputed, identically, from the start.
             if t.run_dir.exists():
                 shutil.rmtree(t.run_dir)
-        res = run_independent(_run_task, tasks, n_jobs=self.cfg.run.n_jobs)
+        res = run_with_progress(_run_task, tasks, n_jobs=self.cfg.run.n_jobs, progress=self.progress,
+                                summary=lambda r: (r["evaluations"], r["F"]), label=lambda t: f"{t.setting_id} s{t.seed}")
         self.results += res
         return res

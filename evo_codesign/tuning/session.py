@@ -9,6 +9,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from ..callbacks import RunsProgress
 from ..config import Config, config_to_dict
 from ..errors import UsageError
 from ..io.lock import folder_lock
@@ -36,7 +37,7 @@ def _check_storage(storage: str | None, study_name: str | None) -> None:
 
 def tune(cfg: Config, out: str | Path, *, method: str = "grid", trials: int = 12, repeats: int = 3,
          space: Mapping[str, Sequence[Any]] | None = None, storage: str | None = None,
-         study_name: str | None = None) -> TuneResult:
+         study_name: str | None = None, progress: bool = False) -> TuneResult:
     """Tune the NSGA-II settings of a fully coupled search at the budget ``cfg.search.budget``.
 
     ``method``: ``grid``, ``random`` or ``optuna`` (TPE; alias ``tpe``), each an Optuna sampler
@@ -49,7 +50,9 @@ def tune(cfg: Config, out: str | Path, *, method: str = "grid", trials: int = 12
     ``trials`` continues the study, completed settings are not run again. Runs go to
     ``out/trials/<setting>-seed<N>/``, in parallel over (setting, seed) when ``cfg.run.n_jobs != 1``
     (results are the same either way). Writes ``trials.csv``, ``summary.csv``, ``tuning.json`` and
-    the plot ``tuning_hv.png``/``.pdf``. Input errors are :class:`~evo_codesign.errors.UsageError`.
+    the plot ``tuning_hv.png``/``.pdf``. ``progress``: one bar over the session's evaluations on
+    stderr, when it is a terminal (:class:`~evo_codesign.callbacks.RunsProgress`). Input errors are
+    :class:`~evo_codesign.errors.UsageError`.
     """
     from ..search import space_for
 
@@ -61,9 +64,13 @@ def tune(cfg: Config, out: str | Path, *, method: str = "grid", trials: int = 12
     space = validated_space(default_space(joint.n_var) if space is None else space, cfg)
     choices, notes = candidate_choices(space, method, cfg.search.budget)
     out = Path(out)
+    from ..jit import warm_up
+
+    warm_up()  # compile time is not the session's wall time
     t0 = time.perf_counter()
     with folder_lock(out, what="tune"):
-        runs, notes = _session(cfg, out, optuna, method, choices, notes, joint, trials, repeats, storage, study_name)
+        runs, notes = _session(cfg, out, optuna, method, choices, notes, joint, trials, repeats, storage, study_name,
+                               progress)
         result = score(runs, space, method, joint.n_var, out)
         result.notes = notes
         result.warning = no_feasible_warning(runs)
@@ -72,7 +79,7 @@ def tune(cfg: Config, out: str | Path, *, method: str = "grid", trials: int = 12
 
 
 def _session(cfg: Config, out: Path, optuna: Any, method: str, choices: Any, notes: dict, joint: Any, trials: int,
-             repeats: int, storage: str | None, study_name: str | None) -> tuple[Runs, dict]:
+             repeats: int, storage: str | None, study_name: str | None, progress: bool = False) -> tuple[Runs, dict]:
     """Run the ask/tell loop (in the locked output folder); returns the runs and the study's notes."""
     from ..evaluate import build_evaluator
     from ..feasibility import check_satisfiable
@@ -96,10 +103,16 @@ def _session(cfg: Config, out: Path, optuna: Any, method: str, choices: Any, not
         runs = Runs(cfg, out, repeats, ev)
         session = Session(optuna, study, runs, choices)
         session.restore()
+        # the bar counts the settings still to run (a continued study has run some already)
+        left = max(trials - len(runs.settings), 0) * repeats
+        runs.progress = RunsProgress(left * cfg.search.budget, left, progress, "tune", ev.objective_names)
         # grid and random proposals do not depend on scores, so ask enough settings at once to
         # give every worker the same number of runs; TPE needs each score before its next proposal.
         batch = math.lcm(workers, repeats) // repeats if method != "optuna" else 1
-        session.run(trials, batch)
+        try:
+            session.run(trials, batch)
+        finally:
+            runs.progress.close()
         return runs, {**notes, **session.notes(method, storage)}
     finally:
         optuna.logging.set_verbosity(old)

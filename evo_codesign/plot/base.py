@@ -1,0 +1,136 @@
+"""What every figure of the package shares: objective axes that know their better direction,
+labels, colours, saving (PNG + PDF, atomically) and inline display.
+
+Conventions every figure keeps, so that it can go into a paper as it is:
+
+* one colour per strategy (or run), in sorted order, the same in every figure of a comparison; one
+  marker per seed;
+* every objective axis says which way is better (``← better`` / ``→ better`` in its label, along
+  the axis: on a turned y label the arrow points down or up); costs that span more than a decade
+  (latency, energy, area) are drawn on log axes;
+* labels are wrapped and never carry source paths; titles sit above the panels (constrained layout);
+* every hypervolume axis says which front it scores (a final front or every design evaluated so
+  far) and against which reference.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+
+import re
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+__all__ = ["Axis", "wrap", "better_label", "strategy_colours", "save_figure", "figure_formats", "PngFile", "MARKERS"]
+
+MARKERS = "os^Dv<>pP*X"
+#: matplotlib's default qualitative cycle ("tab10"); more groups than colours reuse them
+_COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown", "tab:pink", "tab:gray",
+            "tab:olive", "tab:cyan")
+#: an axis whose positive values span at least this ratio (one and a half decades) is drawn on a
+#: log scale: latency, energy and area on a front span two to four, a parameter count about one
+_LOG_SPAN = 30.0
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One objective as a figure axis: the frame ``column``, a ``label`` with its unit, the
+    ``sense`` ("min" or "max": which way is better) and ``log`` (None: a log scale when every
+    value is positive and they span a factor of 30 or more)."""
+
+    column: str
+    label: str
+    sense: str = "min"
+    log: bool | None = None
+
+    def __post_init__(self) -> None:
+        if self.sense not in ("min", "max"):
+            raise ValueError(f"Axis {self.column!r}: sense must be 'min' or 'max', got {self.sense!r}")
+
+    def is_log(self, values: np.ndarray) -> bool:
+        if self.log is not None:
+            return self.log
+        v = np.asarray(values, dtype=float)
+        v = v[np.isfinite(v)]
+        return bool(len(v) and v.min() > 0 and v.max() / v.min() >= _LOG_SPAN)
+
+
+def wrap(text: str, width: int = 34) -> str:
+    """``text`` without parenthesised source paths (``(evo_codesign/precision.py)``), wrapped to
+    lines of at most ``width`` characters."""
+    text = re.sub(r"\s*\([^()]*(?:/|\.py)[^()]*\)", "", text)
+    return "\n".join(textwrap.wrap(text, width)) or text
+
+
+def strategy_colours(names: Sequence[str]) -> dict[str, str]:
+    """One colour per name, in sorted order (so every figure of a comparison agrees)."""
+    return {n: _COLOURS[k % len(_COLOURS)] for k, n in enumerate(sorted(set(map(str, names))))}
+
+
+#: file formats figures are written in: PNG by default (what a reader opens); PDF on request
+#: (``compare --pdf``, ``plot --pdf``, or :func:`figure_formats`)
+_FORMATS: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("figure_formats", default=("png",))
+
+
+@contextlib.contextmanager
+def figure_formats(formats: Sequence[str]):
+    """Within the block, :func:`save_figure` writes these formats (e.g. ``("png", "pdf")``)."""
+    bad = [f for f in formats if f not in ("png", "pdf", "svg")]
+    if bad or not formats:
+        raise ValueError(f"figure formats must be among png, pdf, svg; got {list(formats)}")
+    token = _FORMATS.set(tuple(formats))
+    try:
+        yield
+    finally:
+        _FORMATS.reset(token)
+
+
+def save_figure(fig: Figure, stem: str | Path, formats: Sequence[str] | None = None) -> list[Path]:
+    """Write ``stem.<format>`` for each of ``formats`` (default: :func:`figure_formats`'s, PNG)
+    (parents created), each atomically; returns the paths."""
+    from ..io.atomic import atomic_write_with, disk_error
+
+    formats = _FORMATS.get() if formats is None else tuple(formats)
+
+    stem = Path(stem)
+    try:
+        stem.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise disk_error(stem.parent, e, "create") from None
+    FigureCanvasAgg(fig)
+    paths = []
+    for fmt in formats:
+        p = stem.with_suffix(f".{fmt}")
+        # made again from the run's files by `evo-codesign plot` / `compare --resume`: atomic, not synced
+        atomic_write_with(p, lambda buf: fig.savefig(buf, format=fmt, dpi=150, bbox_inches="tight"), durable=False)
+        paths.append(p)
+    return paths
+
+
+class PngFile:
+    """A PNG written by this package, shown inline by Jupyter (``_repr_png_``) and as its path
+    elsewhere: ``PngFile(path)`` as a notebook cell's last expression displays the figure."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    def _repr_png_(self) -> bytes:
+        return self.path.read_bytes()
+
+    def __repr__(self) -> str:
+        return f"<PNG {self.path.name}>"
+
+
+def better_label(axis: Axis, *, width: int = 34) -> str:
+    """The axis label with the better direction: ``latency (ms) ← better`` for a minimised
+    objective, ``→ better`` for a maximised one. On a y axis (text turned 90°) the arrow points
+    down or up, along the axis, either way."""
+    arrow = "\u2190\u00a0better" if axis.sense == "min" else "\u2192\u00a0better"
+    return wrap(f"{axis.label}  {arrow}", width)

@@ -1,0 +1,112 @@
+"""Fronts list each design once (rows differing only in genes without effect are one), ``front``
+prints the index ``plot --design`` draws, the Spearman heatmap has one row per distinct accelerator
+labelled with who found it, and front frames flag cells outside the surrogate's training cells."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from evo_codesign.cli import main
+from evo_codesign.config import load_config
+from evo_codesign.evaluate import build_evaluator
+from evo_codesign.io.frames import design_frame, distinct_designs
+from evo_codesign.search import space_for
+
+CFG = load_config(overrides={"seed": 4, "space.hardware": "hybrid", "search.pop_size": 20, "search.budget": 200})
+
+
+def _frame(X, ev, space, **ids):
+    b = ev(X)
+    return design_frame(space, X, b.F, b.G, objective_names=ev.objective_names, objective_senses=ev.objective_senses,
+                        constraint_names=ev.constraint_names, surrogate=ev.surrogate, **ids)
+
+
+@pytest.fixture(scope="module")
+def hybrid():
+    space = space_for(CFG)
+    return space, build_evaluator(CFG, space)
+
+
+def _with_inert_copy(space, X):
+    """``X`` plus a copy of its first design whose crossbar duplication differs on a sequential
+    chip, where duplication has no effect (``imc.duplication``: pipelined schedules only)."""
+    i_s, i_d = space.gene_names.index("imc.schedule"), space.gene_names.index("imc.duplication")
+    X = X.copy()
+    X[:, i_s] = 0
+    assert space.decode(X[0])["imc"]["schedule"] == "sequential"
+    twin = X[0].copy()
+    twin[i_d] = (X[0, i_d] + 1) % (int(space.xu[i_d]) + 1)
+    return np.vstack([X, twin[None]])
+
+
+def test_designs_differing_only_in_an_inert_gene_count_once(hybrid):
+    space, ev = hybrid
+    X = _with_inert_copy(space, space.sample(np.random.default_rng(0), 6))
+    frame = _frame(X, ev, space)
+    f_cols = [c for c in frame if c.startswith("f_")]
+    assert frame.iloc[0][f_cols].tolist() == frame.iloc[-1][f_cols].tolist()  # identical objectives
+    assert frame.iloc[0]["imc.duplication"] != frame.iloc[-1]["imc.duplication"]  # a decoded difference
+    out, kept = distinct_designs(frame)
+    assert len(out) == 6 and kept.tolist() == [True] * 6 + [False]
+    assert out["n_equivalent"].tolist() == [2, 1, 1, 1, 1, 1]
+    again, _ = distinct_designs(out)  # idempotent: counts kept, not reset
+    pd.testing.assert_frame_equal(again, out)
+    # the same objectives with another network are two designs
+    other = frame.iloc[[0]].assign(**{"cell.normal": "[]"})
+    assert len(distinct_designs(pd.concat([frame.iloc[[0]], other]))[0]) == 2
+
+
+def test_front_index_is_the_one_plot_draws(tmp_path, capsys):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('seed = 5\n[search]\npop_size = 20\nbudget = 200\n')
+    run = tmp_path / "r"
+    assert main(["run", str(cfg), "--out", str(run)]) == 0
+    capsys.readouterr()
+    front = pd.read_csv(run / "front.csv")
+    assert main(["front", str(run)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    head = lines[0].split()
+    assert head[0] == "design" and head[1] == "f_accuracy"
+    printed = {int(r.split()[0]): float(r.split()[1]) for r in lines[1:]}
+    assert sorted(printed) == list(range(len(front)))  # every row once, by its front.csv position
+    accs = [float(r.split()[1]) for r in lines[1:]]
+    assert accs == sorted(accs, reverse=True)  # accuracy is maximised: best first
+    k = int(lines[-1].split()[0])  # the last printed design, not row 0 or the last row by chance
+    assert printed[k] == pytest.approx(front.loc[k, "f_accuracy"], abs=5e-3 * abs(front.loc[k, "f_accuracy"]))
+    assert main(["front", str(run), "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["design"] for r in rows] == list(range(len(front)))
+    assert rows[k]["f_accuracy"] == front.loc[k, "f_accuracy"]
+    assert main(["plot", str(run), "--out", str(tmp_path / "p"), "--design", str(k)]) == 0
+    assert (tmp_path / "p" / f"design_{k}.png").exists()
+    # the front carries the out-of-distribution flag of its cells
+    assert {"ood", "ood_score", "n_equivalent"} <= set(front.columns)
+    assert front["ood_score"].between(0, 5).all()
+
+
+def test_front_csv_with_repeated_designs_is_read_once(tmp_path, hybrid):
+    from evo_codesign.io.frames import read_front
+
+    space, ev = hybrid
+    X = _with_inert_copy(space, space.sample(np.random.default_rng(1), 3))
+    # a front written before designs were made distinct
+    _frame(X, ev, space, strategy="coupled", seed=1).to_csv(tmp_path / "front.csv", index=False)
+    front = read_front(tmp_path)
+    assert len(front) == 3 and front["n_equivalent"].tolist() == [2, 1, 1]
+
+
+def test_heatmap_has_one_row_per_distinct_accelerator_labelled_with_finders(hybrid):
+    from evo_codesign.compare import rank_matrix
+
+    space, ev = hybrid
+    X = _with_inert_copy(space, space.sample(np.random.default_rng(2), 4))
+    frame = pd.concat([_frame(X[:3], ev, space, strategy="coupled", seed=1),
+                       _frame(X[3:], ev, space, strategy="decoupled", seed=2)], ignore_index=True)
+    M = rank_matrix(CFG, frame, n_cells=20, evaluator=ev)
+    # 5 rows, 4 distinct accelerators: the inert twin of design 0 is no row of its own
+    assert M.shape == (4, 4) and list(M.index) == list(M.columns)
+    first = M.index[[i for i, lab in enumerate(M.index) if "coupled s1" in lab][0]]
+    assert "decoupled s2" in first  # design 0 and its twin: found by both
+    assert all(lab.split(":")[0] == str(k) for k, lab in enumerate(M.index))
