@@ -151,6 +151,10 @@ def kept_rows(embedding: Embedding, state: GAState, positions: np.ndarray, max_r
     """Base-gene values at ``positions`` of a phase's feasible front, at most ``max_rows`` of them
     (a spread: the best design of each objective first, then in order of the first objective)."""
     X, F = feasible_front(state)
+    if not len(X):  # nothing feasible yet (a small phase-1 share): keep the least violating designs
+        X, F, _ = front_arrays(state)
+        if len(X):
+            log.warning("phase 1 found no feasible design; keeping its %d least violating ones", min(len(X), max_rows))
     if len(X) > max_rows:
         keep = set(int(i) for i in np.argmin(F, axis=0))
         for i in np.argsort(F[:, 0], kind="stable"):
