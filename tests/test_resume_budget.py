@@ -114,3 +114,19 @@ def test_a_comparison_phase_is_not_extended(tmp_path, capsys):
     RunDir.create(d, {"strategy": "decoupled", "phase": 1, "seed": 1}).close()
     assert main(["resume", str(d), "--budget", "500"]) == 2
     assert "compare" in capsys.readouterr().err
+
+
+def test_a_run_from_before_a_config_key_existed_resumes(tmp_path):
+    """run.json of an earlier version lacks keys added since (here search.algorithm/operators):
+    resuming fills in their defaults instead of refusing the run."""
+    import json
+
+    from evo_codesign.cli import main
+
+    out = tmp_path / "r"
+    assert main(["run", "--budget", "120", "--seed", "4", "--out", str(out)]) == 0
+    info = json.loads((out / "run.json").read_text())
+    for key in ("algorithm", "operators"):
+        info["config"]["search"].pop(key, None)
+    (out / "run.json").write_text(json.dumps(info))
+    assert main(["resume", str(out)]) == 0

@@ -26,9 +26,9 @@ from typing import Any
 import numpy as np
 
 from ..callbacks import Progress
-from ..config import config_to_dict
+from ..config import config_from_dict, config_to_dict
 from ..engine import GAState, front_arrays, replay_state, resume_state, run_until_done, start
-from ..errors import UsageError
+from ..errors import EvoCodesignError, UsageError
 from ..feasibility import constraint_scales
 from ..io.frames import design_frame, distinct_designs
 from ..io.lock import folder_lock
@@ -83,11 +83,21 @@ def _check_resumable(rd: RunDir, info: dict, out: Path) -> None:
     for key in RESUME_KEYS:
         a, b = stored.get(key), info.get(key)
         if key == "config":
-            a, b = ({k: v for k, v in (c or {}).items() if k != "run"} for c in (a, b))
+            a, b = (_normalised(c) for c in (a, b))
         if a != b:
             rd.close()
             raise UsageError(f"cannot resume {out}: its {key!r} differs from this run's ({a!r} vs {b!r}); "
                              f"use another output folder")
+
+
+def _normalised(config: dict | None) -> dict:
+    """A stored config with this version's defaults filled in (a run created before a key existed
+    resumes), less the ``[run]`` section, which may change on resume."""
+    try:
+        full = config_to_dict(config_from_dict(config or {}))
+    except EvoCodesignError:  # not a config this version reads: compare it as stored
+        full = dict(config or {})
+    return {k: v for k, v in full.items() if k != "run"}
 
 
 def _open_or_create(ctx: Context, embedding: Embedding, evaluator: Any, search: Any, seed: int, out: Path,
