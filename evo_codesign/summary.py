@@ -88,7 +88,7 @@ def summary_table(per_run: pd.DataFrame) -> pd.DataFrame:
             for j, (col, src) in enumerate((("median", "median"), ("ci_low", "median_ci_low"),
                                             ("ci_high", "median_ci_high"))):
                 t.insert(at + j, f"{score}_{col}", ci[src].reindex(t.index))
-    for col in ("premise_spearman_min", "premise_spearman_median", "proxy_probes"):
+    for col in ("premise_spearman_min", "premise_spearman_median", "proxy_probes", "space_log10"):
         if col in per_run:
             t[col] = g[col].mean()
     return t.reset_index()

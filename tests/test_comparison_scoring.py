@@ -72,3 +72,15 @@ def test_tests_table_and_summary_intervals(first):
     assert (t.p_holm >= t.p - 1e-15).all() and t.a12.between(0, 1).all()
     s = res.table.set_index("strategy")
     assert (s.hv_ci_low <= s.hv_median).all() and (s.hv_median <= s.hv_ci_high).all() and (s.runs == 2).all()
+
+
+def test_space_size_each_strategy_searched(tmp_path):
+    from evo_codesign.strategies import run_strategy
+    from evo_codesign.strategies.reference import structured_space
+
+    E = structured_space(CFG)
+    coupled = run_strategy("coupled", CFG, 1, tmp_path, embedding=E)
+    semi = run_strategy("semi_decoupled", CFG, 1, tmp_path, embedding=E)
+    assert coupled.details["space_log10"] == pytest.approx(np.log10(65536 * 216))
+    kept = semi.details["n_archs"]  # phase 1: the 65,536 cells; phase 2: the kept cells x 216 designs
+    assert semi.details["space_log10"] == pytest.approx(np.log10(65536 + kept * 216))

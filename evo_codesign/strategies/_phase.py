@@ -21,7 +21,7 @@ import logging
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -39,7 +39,7 @@ from ..runner import BatchPolicy
 from .base import Context, StrategyResult
 from .embedding import Embedding
 
-__all__ = ["Mapped", "run_phase", "feasible_front", "kept_rows", "result", "phase_info", "RESUME_KEYS"]
+__all__ = ["Mapped", "run_phase", "feasible_front", "kept_rows", "result", "phase_info", "searched_log10", "RESUME_KEYS"]
 
 log = logging.getLogger(__name__)
 
@@ -177,12 +177,23 @@ def kept_rows(embedding: Embedding, state: GAState, positions: np.ndarray, max_r
     return np.unique(embedding.expand(X)[:, positions], axis=0)
 
 
+def searched_log10(*phases: Embedding) -> float:
+    """log10 of the number of designs the phases' spaces hold together (the semi-decoupled
+    paper's measure of how much a strategy has to search)."""
+    logs = np.array([p.log10_size() for p in phases])
+    top = float(logs.max())
+    return top + float(np.log10(np.sum(10.0 ** (logs - top))))
+
+
 def result(ctx: Context, name: str, embedding: Embedding, state: GAState, phase_evals: list[int], t0: float,
-           run_dirs: list[Path], details: dict[str, Any] | None = None) -> StrategyResult:
+           run_dirs: list[Path], details: dict[str, Any] | None = None,
+           phases: Sequence[Embedding] | None = None) -> StrategyResult:
     """The strategy's result from its last phase, its front written into that phase's run
     directory (``front.csv``), so ``evo-codesign front/plot`` work on it. Each design is listed
     once (:func:`~evo_codesign.io.frames.distinct_designs`: rows differing only in genes without
-    effect are one)."""
+    effect are one). ``phases``: every phase's space (default: the last one), whose total size
+    goes into ``details["space_log10"]``."""
+    details = {**(details or {}), "space_log10": searched_log10(*(phases or [embedding]))}
     base = ctx.base
     Xp, F, G = front_arrays(state)
     X = embedding.expand(Xp) if len(Xp) else np.zeros((0, ctx.base_space.n_var), dtype=np.int64)
@@ -196,4 +207,4 @@ def result(ctx: Context, name: str, embedding: Embedding, state: GAState, phase_
     with folder_lock(run_dirs[-1], what=f"{name} front"):
         RunDir(run_dirs[-1]).write_front(frame)
     return StrategyResult(name, ctx.seed, frame, F, sum(phase_evals), time.perf_counter() - t0, list(phase_evals),
-                          details or {}, run_dirs[-1], list(run_dirs), generations=state.gen)
+                          details, run_dirs[-1], list(run_dirs), generations=state.gen)

@@ -62,7 +62,8 @@ def nas_then_hardware(ctx: Any, name: str, nas: Embedding, nas_eval: Any, proxy:
     hw = E.tabled("arch", cell_pos, archs, cells=True)
     hw_state, n2 = run_phase(ctx, hw, Mapped(base, hw), cfg.search.budget - int(spent) - n1, ctx.seed + 1, out2,
                              phase_info(name, base, 2, n_archs=int(len(archs))))
-    res = result(ctx, name, hw, hw_state, [n1, n2], t0, [out1, out2], {"n_archs": int(len(archs))})
+    res = result(ctx, name, hw, hw_state, [n1, n2], t0, [out1, out2], {"n_archs": int(len(archs))},
+                 phases=[nas, hw])
     res.evaluations += int(spent)
     return res, archs
 

@@ -240,6 +240,11 @@ class Embedding:
     def size(self) -> int:
         return int(np.prod([float(n) for n in self.space.n_choices]))
 
+    def log10_size(self) -> float:
+        """log10 of the number of phase genomes (the product of every gene's choices; structural
+        rules may make fewer of them valid): the size of the space a phase searches."""
+        return float(np.sum(np.log10(np.asarray(self.space.n_choices, dtype=float))))
+
     def genomes(self, start: int, stop: int) -> np.ndarray:
         """The valid phase genomes among those numbered ``start`` to ``stop - 1`` in C order of the
         genes (design ``i`` of :meth:`size`): enumeration in chunks."""

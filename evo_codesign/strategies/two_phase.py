@@ -70,7 +70,8 @@ class TwoPhase(Strategy):
         p2 = E.tabled("frozen", p1.covered, rows)
         state2, n2 = run_phase(ctx, p2, Mapped(base, p2), cfg.search.budget - n1, ctx.seed + 1, out2,
                                phase_info(self.name, base, 2, n_frozen=int(len(rows))))
-        return result(ctx, self.name, p2, state2, [n1, n2], t0, [out1, out2], {"n_frozen": int(len(rows))})
+        return result(ctx, self.name, p2, state2, [n1, n2], t0, [out1, out2], {"n_frozen": int(len(rows))},
+                      phases=[p1, p2])
 
 
 register(TwoPhase())
