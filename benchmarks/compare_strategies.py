@@ -2,7 +2,7 @@
 30 seeds, strong coupled baselines, rank tests with Holm correction and A12, a nas_fraction sweep.
 
     python benchmarks/compare_strategies.py [--seeds 30] [--budget 2000] [--workers 2]
-        [--regimes structured open tight hybrid dense] [--sweep-seeds 10] [--no-sweep] [--out DIR]
+        [--regimes structured open tight hybrid capacity dense] [--sweep-seeds 10] [--no-sweep] [--out DIR]
 
 Regimes (each a folder under ``--out``):
 
@@ -13,7 +13,10 @@ Regimes (each a folder under ``--out``):
 * ``open``: the PE-array target's whole genome (cell + 15 accelerator genes).
 * ``tight``: the same with area <= 1 mm^2 (small arrays, where the PE count binds and rankings can
   change between accelerators).
-* ``hybrid``: the product's default target (crossbars + PE array, 59 genes).
+* ``hybrid``: the product's default target (crossbars + PE array, 59 genes); weights beyond the
+  chip's tiles are rewritten every inference and pay for it.
+* ``capacity``: the same with ``crossbar_capacity = true``: the network's weights must fit the
+  tiles the design has (the tile count is a gene), so larger cells need larger chips.
 * ``dense``: XPert's VGG16-like channel backbone on crossbars (dense convolutions, where latency
   is not a function of FLOPs); only the strategies that apply to a backbone run.
 
@@ -51,6 +54,7 @@ REGIMES = {
     "open": {"space.hardware": "dataflow"},
     "tight": {"space.hardware": "dataflow", "constraints.area_mm2_max": 1.0},
     "hybrid": {"space.hardware": "hybrid"},
+    "capacity": {"space.hardware": "hybrid", "constraints.crossbar_capacity": True},
     "dense": {"space.neural": "backbone", "space.hardware": "imc",
               "space.imc_per_group": ["input_bits", "adc_bits", "adc_type", "column_sharing"],
               "search.objectives": ["capacity_proxy", "latency", "energy", "precision_drop"]},
