@@ -190,3 +190,26 @@ class CanonicalDuplicates(DuplicateElimination):
             else:
                 seen.add(k)
         return is_duplicate
+
+    def do(self, pop, *args, return_indices=False, to_itself=True):
+        """pymoo's contract in one pass: keep, in order, each design of ``pop`` whose key is in
+        none of ``args`` and (``to_itself``) not taken by an earlier one of ``pop``; the keys of
+        ``pop`` and of each of ``args`` are computed once."""
+        if len(pop) == 0:
+            return (pop, [], []) if return_indices else pop
+        seen: set[bytes] = set()
+        for arg in args:
+            if arg is not None and len(arg):
+                seen.update(self._keys(arg))
+        keep = []
+        for i, k in enumerate(self._keys(pop)):
+            if k in seen:
+                continue
+            if to_itself:
+                seen.add(k)
+            keep.append(i)
+        out = pop[keep]
+        if return_indices:
+            kept = set(keep)
+            return out, keep, [i for i in range(len(pop)) if i not in kept]
+        return out
