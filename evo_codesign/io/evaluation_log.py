@@ -1,10 +1,10 @@
 """A run's evaluation log: ``evaluations.sqlite``, the source of truth of what a run evaluated.
 
 One row per unique design, appended in one transaction per generation (SQLite, WAL journal), so a
-``kill -9`` leaves whole, committed generations only. Rows are compact binary: the canonical key
-(a 16-byte digest of the canonical genome) and the genes as little-endian integers, objectives, constraints and the evaluator's metrics as
-float64 vectors, the metric names stored once (table ``layouts``); about 0.9 KB a row for the
-hybrid genome instead of 3.3 KB of JSON text. Logs written by earlier versions (JSON text columns,
+``kill -9`` leaves whole, committed generations only. Rows are compact binary: the key (a 16-byte
+digest of the canonical genome), the genes as little-endian int32, objectives, constraints and the
+evaluator's metrics as float64 vectors, the metric names stored once (table ``layouts``); about
+0.4 KB a row for the hybrid genome instead of 3.3 KB of JSON text. Logs written by earlier versions (JSON text columns,
 table ``evaluations``) are read and appended to in their own format.
 
 Durability: commits do not wait for the disk (``synchronous = NORMAL``, which in WAL mode keeps
@@ -49,7 +49,7 @@ _TABLES_V2 = ("CREATE TABLE IF NOT EXISTS rows (id INTEGER PRIMARY KEY, key BLOB
               "extra BLOB NOT NULL)",
               "CREATE TABLE IF NOT EXISTS layouts (id INTEGER PRIMARY KEY, names TEXT UNIQUE NOT NULL)")
 _MOD = 2 ** 128
-_I64, _I32, _F64 = np.dtype("<i8"), np.dtype("<i4"), np.dtype("<f8")
+_I32, _F64 = np.dtype("<i4"), np.dtype("<f8")
 _BINARY_TYPES = (bytes, int, bytes, bytes, bytes, int, bytes)
 _HEAD = struct.Struct("<qq5I")
 

@@ -29,7 +29,7 @@ from ..protocols import feasible_mask
 from ..runner import BatchPolicy, evaluate_batches
 from .api import space_for
 from ..space.cell import canonicalize
-from .embedding import Embedding, Table
+from .embedding import Embedding
 
 __all__ = ["DEFAULT_GRIDS", "STRUCTURED_GRID", "STRUCTURED_OPS", "DARTS_V2", "structured_space", "reference_space", "exact_front", "ExactFront", "exact_reference"]
 
