@@ -139,3 +139,25 @@ def test_run_searches_the_hardware_for_the_fixed_network(tmp_path, capsys):
     assert "24 unique designs evaluated" in capsys.readouterr().out
     info = json.loads((out / "run.json").read_text())
     assert info["config"]["space"]["network"] == str((tmp_path / "net.csv").resolve())
+
+
+def test_the_search_costs_an_onnx_graph_as_the_cost_command_does(tmp_path):
+    """A graph with a skip connection: the cost command keeps activations on chip by the graph's
+    tensor lifetimes, as the search's workload does, so the two agree on every design."""
+    pytest.importorskip("onnx", reason="the onnx extra is not installed")
+    from evo_codesign.workload.onnx_import import read_onnx
+
+    from .test_onnx_import import resnet_block
+
+    path = resnet_block(tmp_path / "r.onnx")
+    space = make_space("fixed", "dataflow", network=path)
+    ev = CodesignEvaluator(space, ("latency", "energy", "area"), hardware="dataflow")
+    X = space.sample(np.random.default_rng(3), 8)
+    m = ev.metrics(X)
+    net = read_onnx(path)
+    live = np.asarray(net.meta["live_elements"], dtype=float)
+    for i, x in enumerate(X):
+        _, total = get_backend("dataflow").report(space.decode(x)["accelerator"], net.layers, list(net.names),
+                                                  live_elements=live)
+        assert m["latency_ms"][i] == pytest.approx(total["latency_ns"] * 1e-6, rel=1e-12)
+        assert m["energy_mj"][i] == pytest.approx(total["energy_pj"] * 1e-9, rel=1e-12)

@@ -103,9 +103,11 @@ class HardwareBackend(ABC):
         other pairs (the search and the exact fronts then agree bit for bit)."""
         return self.cost(space, np.asarray(X_hw)[hi], workload.rows(ci), constants=constants)
 
-    def report(self, raw: Mapping[str, Any], layers: np.ndarray, names: Sequence[str]
-               ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-        """Per-layer rows and the total row of one described design (``evo-codesign cost``)."""
+    def report(self, raw: Mapping[str, Any], layers: np.ndarray, names: Sequence[str], *,
+               live_elements: np.ndarray | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """Per-layer rows and the total row of one described design (``evo-codesign cost``).
+        ``live_elements`` (per layer): the activation elements live while it runs, from the
+        network's graph (an ONNX model's tensor lifetimes); default each layer's input + output."""
         raise UsageError(f"hardware {self.name!r} has no design description for the cost command")
 
 

@@ -140,8 +140,8 @@ class CrossbarBackend(HardwareBackend):
                               area_um2=r.total("area_um2"), interval_ns=r.total("interval_ns"),
                               buffer_violation=np.zeros(len(X)), dram_bytes=r.total("dram_bits") / 8.0)
 
-    def report(self, raw: Mapping[str, Any], layers: np.ndarray, names: Sequence[str]
-               ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    def report(self, raw: Mapping[str, Any], layers: np.ndarray, names: Sequence[str], *,
+               live_elements: np.ndarray | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         from ..cost.imc_config import cost_imc_network, imc_config_from_dict
 
         rows, total = cost_imc_network(layers, list(names), imc_config_from_dict(raw))

@@ -30,13 +30,15 @@ def _mapping(cfg: Any) -> dict[str, Any]:
 
 
 def pe_array_rows(raw: Mapping[str, Any], layers: np.ndarray, names: Sequence[str], *,
-                  extra_keys: tuple[str, ...] = ()) -> tuple[list[dict[str, Any]], dict[str, Any], float]:
+                  extra_keys: tuple[str, ...] = (), live_elements: np.ndarray | None = None
+                  ) -> tuple[list[dict[str, Any]], dict[str, Any], float]:
     """Per-layer rows of one described PE-array design (``ACC.toml`` keys), its area/buffer/
     utilisation facts and its clock (MHz). ``extra_keys``: keys of other engines to ignore.
 
     The layers run in file order as a sequential network: a layer keeps its input and output in
     L2 when both fit (``activations_on_chip``), otherwise they go through DRAM; the network's input
-    and output cross the chip boundary once."""
+    and output cross the chip boundary once. ``live_elements`` (per layer) replaces "its input and
+    output" by what the network's graph holds live then (skip tensors too), as the search counts."""
     from ..cost.accelerator_config import accelerator_config_from_dict
     from ..cost.constants import DC, dataflow_constants
     from ..workload.liveness import sequential_live_elements
@@ -47,7 +49,8 @@ def pe_array_rows(raw: Mapping[str, Any], layers: np.ndarray, names: Sequence[st
     c = dataflow_constants(cfg.constants)
     r = df.dataflow_cost(cfg.design(), layers, constants=c, clock_mhz=cfg.clock_mhz)
     db, e_dram = float(c[DC.data_bytes]), float(c[DC.e_dram])
-    on_chip = sequential_live_elements(layers) * db <= cfg.l2_kib * 1024
+    live = sequential_live_elements(layers) if live_elements is None else np.asarray(live_elements, dtype=np.float64)
+    on_chip = live * db <= cfg.l2_kib * 1024
     boundary = np.zeros(len(layers))  # the network input (first layer) and output (last layer)
     if on_chip[0]:
         boundary[0] += float(layers[0]["C"]) * layers[0]["Y"] * layers[0]["X"] * db
@@ -140,9 +143,9 @@ class DataflowBackend(HardwareBackend):
         return Costs(t.latency_ns, t.energy_pj, t.area_um2, np.zeros(len(ci)), t.buffer_violation,
                      dram_bytes=t.dram_bytes, energy_breakdown_pj=t.energy_breakdown_pj)
 
-    def report(self, raw: Mapping[str, Any], layers: np.ndarray, names: Sequence[str]
-               ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-        rows, extra, clock = pe_array_rows(raw, layers, names)
+    def report(self, raw: Mapping[str, Any], layers: np.ndarray, names: Sequence[str], *,
+               live_elements: np.ndarray | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        rows, extra, clock = pe_array_rows(raw, layers, names, live_elements=live_elements)
         return rows, report_total(rows, extra["area_um2"], clock, extra)
 
 

@@ -63,8 +63,8 @@ class HybridBackend(HardwareBackend):
                               area_um2=tot["area_um2"], interval_ns=tot["interval_ns"],
                               buffer_violation=d.buffer_violation, dram_bytes=dram)
 
-    def report(self, raw: Mapping[str, Any], layers: np.ndarray, names: Sequence[str]
-               ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    def report(self, raw: Mapping[str, Any], layers: np.ndarray, names: Sequence[str], *,
+               live_elements: np.ndarray | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         from ..cost.accelerator_config import DATAFLOW_KEYS
         from ..cost.imc_config import IMC_KEYS, cost_imc_network, imc_config_from_dict
 
@@ -73,7 +73,9 @@ class HybridBackend(HardwareBackend):
         xi, pi = np.flatnonzero(mask), np.flatnonzero(~mask)
         x_rows, x_total = (cost_imc_network(layers[xi], [names[i] for i in xi], imc, global_buffer=False)
                            if len(xi) else ([], None))
-        p_rows, extra, clock = pe_array_rows(raw, layers[pi], [names[i] for i in pi], extra_keys=IMC_KEYS)
+        live = None if live_elements is None else np.asarray(live_elements, dtype=np.float64)[pi]
+        p_rows, extra, clock = pe_array_rows(raw, layers[pi], [names[i] for i in pi], extra_keys=IMC_KEYS,
+                                             live_elements=live)
         for r in x_rows:  # the PE rows' energy_breakdown_pj has the PE array's parts
             r["engine"] = "crossbar"
             r["crossbar_energy_breakdown_pj"] = r.pop("energy_breakdown_pj")

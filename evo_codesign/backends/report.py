@@ -51,28 +51,6 @@ def pe_array_area_breakdown_um2(raw: Mapping[str, Any], *, extra_keys: tuple[str
     return {"pes": a_bare, "l1": a_no_l2 - a_bare, "l2": a_full - a_no_l2}
 
 
-def _liveness_note(raw: Mapping[str, Any], net: Any, pe_rows: np.ndarray, extra_keys: tuple[str, ...]) -> str:
-    """Where the report's rule for keeping a PE-array layer's activations on chip (its own input
-    and output fit L2) and the graph's lifetimes (the search's rule: skip tensors count) disagree."""
-    live = net.meta.get("live_elements")
-    if live is None or not pe_rows.any():
-        return ""
-    from ..cost.accelerator_config import accelerator_config_from_dict
-    from ..cost.constants import DC, dataflow_constants
-    from ..workload.liveness import sequential_live_elements
-
-    cfg = accelerator_config_from_dict(raw, extra_keys=extra_keys)
-    cap = cfg.l2_kib * 1024 / float(dataflow_constants(cfg.constants)[DC.data_bytes])
-    own = sequential_live_elements(net.layers) <= cap
-    graph = np.asarray(live, dtype=np.float64) <= cap
-    differ = [n for n, a, b, pe in zip(net.names, own, graph, pe_rows) if pe and a != b]
-    if not differ:
-        return ""
-    return (f"{len(differ)} PE-array layer(s) ({', '.join(differ[:3])}{', ...' if len(differ) > 3 else ''}): "
-            f"whether their activations stay in L2 is decided here by their own input and output, in a search by "
-            f"every tensor the graph holds live then (skip connections too), so a search costs them differently")
-
-
 def cost_rows(layers_path: str | None, acc_path: str, *, onnx_path: str | None = None
               ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Per-layer rows and the total row for the cost command (the network from ``layers_path``,
@@ -85,7 +63,9 @@ def cost_rows(layers_path: str | None, acc_path: str, *, onnx_path: str | None =
     target = raw.get("target", "dataflow")
     if target not in backends.available():
         raise UsageError(f"{acc_path}: target: {target!r} is not one of {backends.available()}")
-    rows, total = backends.get(target).report(raw, net.layers, list(net.names))
+    live = net.meta.get("live_elements")  # an ONNX graph's lifetimes: residency as a search decides it
+    extra = {} if live is None else {"live_elements": np.asarray(live, dtype=np.float64)}
+    rows, total = backends.get(target).report(raw, net.layers, list(net.names), **extra)
     if target == "dataflow":
         total["area_breakdown_um2"] = pe_array_area_breakdown_um2(raw)
     elif target == "hybrid":
@@ -98,12 +78,6 @@ def cost_rows(layers_path: str | None, acc_path: str, *, onnx_path: str | None =
                                                 else {k: 0.0 for k in parts})
     total["params"] = net.params
     notes = list(net.meta.get("notes", ()))
-    if target in ("dataflow", "hybrid"):
-        from ..cost.hybrid import crossbar_mask
-        from ..cost.imc_config import IMC_KEYS
-
-        pe = np.ones(len(net), dtype=bool) if target == "dataflow" else ~crossbar_mask(net.layers)
-        notes.append(_liveness_note(raw, net, pe, IMC_KEYS if target == "hybrid" else ()))
     if any(notes):
         total["notes"] = [n for n in notes if n]
     return rows, total
