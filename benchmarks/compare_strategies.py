@@ -2,7 +2,8 @@
 30 seeds, strong coupled baselines, rank tests with Holm correction and A12, a nas_fraction sweep.
 
     python benchmarks/compare_strategies.py [--seeds 30] [--budget 2000] [--workers 2]
-        [--regimes structured open tight hybrid capacity dense] [--sweep-seeds 10] [--no-sweep] [--out DIR]
+        [--regimes structured open tight hybrid capacity dense] [--sweep-seeds 10] [--tune-trials 12]
+        [--no-sweep] [--out DIR]
 
 Regimes (each a folder under ``--out``):
 
@@ -23,7 +24,12 @@ Regimes (each a folder under ``--out``):
 In every regime each strategy that applies runs ``--seeds`` seeds at ``--budget`` unique
 evaluations (every evaluation counted, semi-decoupled's proxy probes included), next to coupled
 baselines: NSGA-II with pymoo's stock integer operators (``coupled[pymoo]``), AGE-MOEA with the
-space's operators (``coupled[agemoea]``) and random search (``random``). Outside ``structured``, the
+space's operators (``coupled[agemoea]``), random search (``random``), and NSGA-II and AGE-MOEA
+each tuned for the regime with the same tuning budget (``coupled[tuned]``,
+``coupled[agemoea,tuned]``: ``evo-codesign tune``'s grid over population, crossover, block swap,
+mutation and long-jump settings, ``--tune-trials`` settings x 3 seeds on seeds 1000-1002, which the
+comparison's seeds 1-30 never use; the structured regime, which tune cannot search, takes the open
+regime's settings). Outside ``structured``, the
 reference is the non-dominated union of every archive of every run of the regime, saved as
 ``reference.json`` and then used to score all of them (a fixed reference). Per regime the script
 prints the median and bootstrap 95 % interval of the final front's hypervolume (``hv``), the
@@ -64,12 +70,36 @@ BASELINES = {"coupled[pymoo]": {"search.operators": "pymoo-default"},
              "coupled[agemoea]": {"search.algorithm": "agemoea"},
              "random": {"search.algorithm": "random"}}
 FRACTIONS = (0.1, 0.3, 0.5, 0.7)
+#: engines tuned per regime with the same tuning budget: label -> config overrides
+TUNED = {"coupled[tuned]": {}, "coupled[agemoea,tuned]": {"search.algorithm": "agemoea"}}
+TUNE_SEED = 1000  # tuning runs on seeds the comparison never uses
+_TUNED_SETTINGS: dict[str, dict[str, dict]] = {}  # regime -> label -> overrides
 
 
-def _variants(cfg) -> dict[str, tuple[list[str], dict]]:
+def _tuned_settings(name: str, args, out: Path) -> dict[str, dict]:
+    """Per tuned engine, the setting ``tune`` recommends for the regime (its search-key overrides)."""
+    from evo_codesign.tuning import TUNABLE, tune
+
+    source = "open" if name == "structured" else name  # tune searches the config's genome, not an embedding
+    if source not in _TUNED_SETTINGS:
+        over = {"search.budget": args.budget, "run.n_jobs": args.workers, **REGIMES[source], "seed": TUNE_SEED}
+        found = {}
+        for label, extra in TUNED.items():
+            r = tune(load_config(overrides={**over, **extra}), out / f"tune_{label}", method="grid",
+                     trials=args.tune_trials, repeats=3)
+            found[label] = {f"search.{k}": r.recommended[k] for k in TUNABLE}
+            print(f"  {label}: tuned on {source!r}: " + ", ".join(f"{k} {r.recommended[k]}" for k in TUNABLE))
+        _TUNED_SETTINGS[source] = found
+    return _TUNED_SETTINGS[source]
+
+
+def _variants(cfg, tuned: dict[str, dict] | None = None) -> dict[str, tuple[list[str], dict]]:
     """label -> (strategies, config overrides): the strategies that apply, then the baselines."""
     out = {"strategies": (strategies_for(cfg), {})}
     out.update({label: (["coupled"], o) for label, o in BASELINES.items()})
+    for label, extra in TUNED.items():
+        if tuned is not None and label in tuned:
+            out[label] = (["coupled"], {**extra, **tuned[label]})
     return out
 
 
@@ -84,8 +114,10 @@ def _run_regime(name: str, args, out: Path) -> pd.DataFrame:
         print(f"  exact front: {ex.n_designs:,} designs ({ex.n_feasible:,} feasible) in {ex.wall_s:.1f} s, "
               f"{len(ex.F)} points")
     ref_file = out / "reference.json"
+    tuned = _tuned_settings(name, args, out) if args.tune_trials else None
+    variants = _variants(cfg, tuned)
     first: dict[str, object] = {}
-    for label, (strategies, extra) in _variants(cfg).items():
+    for label, (strategies, extra) in variants.items():
         c = load_config(overrides={**over, **extra})
         first[label] = compare(c, out / label, strategies=strategies, repeats=args.seeds, embedding=embedding,
                                reference_F=exact, plots=False)
@@ -96,7 +128,7 @@ def _run_regime(name: str, args, out: Path) -> pd.DataFrame:
         Reference.from_fronts(found).write(ref_file, first["strategies"].per_run.attrs.get("objectives")
                                            or list(_objectives(cfg)), source=f"union of every archive, regime {name}")
     frames = []
-    for label, (strategies, extra) in _variants(cfg).items():
+    for label, (strategies, extra) in variants.items():
         c = load_config(overrides={**over, **extra})
         r = compare(c, out / label, strategies=strategies, repeats=args.seeds, embedding=embedding,
                     reference_F=exact, reference_file=None if exact is not None else ref_file, resume=True,
@@ -126,7 +158,7 @@ def _print_regime(name: str, runs: pd.DataFrame, out: Path) -> None:
     if tests is None:
         return
     tests.to_csv(out / "tests.csv", index=False)
-    base = runs.groupby("strategy")["auc"].median().drop(
+    base = runs.groupby("strategy")["hv"].median().drop(
         [s for s in ("coupled", "decoupled", "semi_decoupled", "two_phase") if s in set(runs.strategy)],
         errors="ignore")
     best = str(base.idxmax()) if len(base) else None
@@ -140,7 +172,7 @@ def _print_regime(name: str, runs: pd.DataFrame, out: Path) -> None:
     sel = sel[sel.score.isin(["hv", "hv_archive", "auc"])]
     with pd.option_context("display.width", 250, "display.max_columns", None, "display.float_format", "{:.4g}".format):
         print(f"  tests (Holm within each score over all {tests.groupby('score').size().iloc[0]} pairs; best "
-              f"baseline by median auc: {best}):")
+              f"baseline by median hv: {best}):")
         print(sel[["score", "a", "b", "median_a", "median_b", "p", "p_holm", "a12", "magnitude", "better"]]
               .to_string(index=False))
 
@@ -177,6 +209,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2, help="worker processes for the runs, threads for enumeration")
     ap.add_argument("--regimes", nargs="+", default=list(REGIMES), choices=list(REGIMES))
     ap.add_argument("--sweep-seeds", type=int, default=10)
+    ap.add_argument("--tune-trials", type=int, default=12, help="settings tried per tuned engine (0: no tuned baselines)")
     ap.add_argument("--no-sweep", action="store_true")
     ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "out" / "compare")
     args = ap.parse_args()
