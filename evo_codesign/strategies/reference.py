@@ -101,7 +101,8 @@ def structured_space(cfg: Config, *, ops: Sequence[str] = STRUCTURED_OPS, cells:
         raise UsageError(f"structured_space: cells must be 'normal' and/or 'reduce', got {list(cells)}")
     if grid is None:
         if cfg.space.hardware != "dataflow":
-            raise UsageError(f"no default structured grid for hardware {cfg.space.hardware!r}; pass grid=")
+            raise UsageError(f"no default structured grid for hardware {cfg.space.hardware!r}: give one (compare "
+                             f"--grid GRID.toml, or grid= in Python) or use space.hardware = 'dataflow'")
         grid = STRUCTURED_GRID
     genome = genotype_to_genome(dict(topology))
     E = Embedding.identity(base)
@@ -127,8 +128,9 @@ def reference_space(cfg: Config, *, n_cells: int = 1000, grid: Mapping[str, Sequ
         raise UsageError("reference_space needs the cell space (space.neural = 'cell')")
     if grid is None:
         if cfg.space.hardware not in DEFAULT_GRIDS:
-            raise UsageError(f"no default grid for hardware {cfg.space.hardware!r}; pass grid= "
-                             f"(defaults exist for {list(DEFAULT_GRIDS)})")
+            raise UsageError(f"no default grid for hardware {cfg.space.hardware!r} (defaults exist for "
+                             f"{list(DEFAULT_GRIDS)}): give one with compare --grid GRID.toml ([accelerator] / "
+                             f"[imc] tables of gene -> list of values), or grid= in Python")
         grid = DEFAULT_GRIDS[cfg.space.hardware]
     if n_cells < 1:
         raise UsageError(f"n_cells must be at least 1, got {n_cells}")
