@@ -313,10 +313,10 @@ def _figures(cfg: Config, out: Path, result: Comparison, repeats: int) -> list[P
         curves = curves.assign(hv=curves["hv"] / ref.hv)
     what = {"union": "the union of every run's archive", "exact": "the exact front (enumerated)",
             "file": "the reference file's front"}[ref.kind]
-    flat = [s for s, c in curves.groupby("strategy") if len(c) and (c.groupby("seed")["hv"].apply(
-        lambda v: float(v.iloc[min(len(v) - 1, 4)])) == 0).all()] if len(curves) else []
-    note = (", ".join(flat) + ": 0 while its first phase searches cells without hardware (no joint design yet)"
-            ) if flat else ""
+    late = [s for s, c in curves.groupby("strategy") if len(c) and (c.groupby("seed")["hv"].apply(
+        lambda v: float(v.iloc[0])) == 0).all()] if len(curves) else []
+    note = (", ".join(late) + ": 0 until the first joint design (decoupled search's phase 1 evaluates cells "
+            "without hardware; semi-decoupled search first probes for a proxy accelerator)") if late else ""
     paths += plot_hv_curves(curves, out / "hv_vs_evaluations", reference_hv=1.0,
                             final=result.per_run[["strategy", "evaluations", "hv"]], note=note,
                             ylabel=f"hypervolume / that of {what}", reference_label=what,

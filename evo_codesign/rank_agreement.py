@@ -29,12 +29,18 @@ def _design_label(row: pd.Series) -> str:
 
 
 def _finders(rows: pd.DataFrame) -> str:
-    """Who found a design: ``coupled s1, s3; decoupled s2`` (at most three strategies named)."""
+    """Who found a design: ``coupled s1, s3; decoupled s2`` (at most three strategies named; more
+    than four seeds of one strategy are counted, ``coupled 27 seeds``)."""
     if "strategy" not in rows:
         return ""
     seeds = rows.groupby("strategy", sort=True)["seed"].apply(lambda v: sorted(set(v))) if "seed" in rows else None
-    parts = [f"{s} " + ", ".join(f"s{k}" for k in seeds[s]) if seeds is not None else str(s)
-             for s in sorted(rows["strategy"].unique())]
+    def who(s: str) -> str:
+        if seeds is None:
+            return str(s)
+        ks = seeds[s]
+        return f"{s} " + (", ".join(f"s{k}" for k in ks) if len(ks) <= 4 else f"{len(ks)} seeds")
+
+    parts = [who(s) for s in sorted(rows["strategy"].unique())]
     return "; ".join(parts[:3]) + (f"; +{len(parts) - 3}" if len(parts) > 3 else "")
 
 

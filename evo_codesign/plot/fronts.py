@@ -93,11 +93,21 @@ def _panel(ax: Any, df: pd.DataFrame, feasible: np.ndarray, a: Axis, b: Axis, lo
     ax.grid(alpha=0.3, which="major")
 
 
-def _legend(st: _Style, *, infeasible: bool) -> list[Line2D]:
+def _natural(v: Any) -> tuple:
+    """Sort key putting numbers in numeric order (seed 2 before seed 10), then text."""
+    try:
+        return (0, float(v), "")
+    except (TypeError, ValueError):
+        return (1, 0.0, str(v))
+
+
+def _legend(st: _Style, *, infeasible: bool, pooled: int = 0) -> list[Line2D]:
     handles = [Line2D([], [], ls="-", marker="o", color=c, markeredgecolor="k", markeredgewidth=0.35, label=g)
                for g, c in st.colours.items()]
     handles += [Line2D([], [], ls="", marker=m, color="0.35", label=f"{st.marker_by} {s}")
                 for s, m in st.markers.items() if s is not None]
+    if pooled:
+        handles.append(Line2D([], [], ls="", marker="o", color="0.35", label=f"{pooled} {st.marker_by}s pooled"))
     handles += [Line2D([], [], ls="", marker="o", color="0.35", markeredgecolor="k", markeredgewidth=0.35,
                        label="non-dominated in\nthe panel's 2-D projection"),
                 Line2D([], [], ls="", marker="o", color="0.35", alpha=0.25, label="dominated in that\nprojection")]
@@ -131,7 +141,10 @@ def fronts_figures(fronts: pd.DataFrame | Mapping[str, pd.DataFrame], objectives
         df = df.assign(**{colour_by: "front"})
     groups = sorted(df[colour_by].astype(str).unique())
     colours = strategy_colours(groups)
-    subgroups = sorted(df[marker_by].unique(), key=str) if marker_by in df else [None]
+    subgroups = sorted(df[marker_by].unique(), key=_natural) if marker_by in df else [None]
+    pooled = len(subgroups) if len(subgroups) > len(MARKERS) else 0
+    if pooled:  # more seeds than distinct markers: one marker, the seeds pooled (the legend says so)
+        subgroups = [None]
     markers = {s: MARKERS[k % len(MARKERS)] for k, s in enumerate(subgroups)}
     feasible = df["feasible"].astype(bool).to_numpy() if "feasible" in df else np.ones(len(df), dtype=bool)
     logs = [a.is_log(df.loc[feasible, a.column]) if feasible.any() else False for a in axes]
@@ -142,7 +155,7 @@ def fronts_figures(fronts: pd.DataFrame | Mapping[str, pd.DataFrame], objectives
     style = _Style(colour_by, marker_by, colours, markers)
     for k, (i, j) in enumerate(pairs):
         _panel(fig.add_subplot(nrow, ncol, k + 1), df, feasible, axes[i], axes[j], logs[i], logs[j], style)
-    handles = _legend(style, infeasible=bool((~feasible).any()))
+    handles = _legend(style, infeasible=bool((~feasible).any()), pooled=pooled)
     fig.legend(handles=handles, loc="outside right upper", fontsize=7, frameon=False)
     if title:
         fig.suptitle(wrap(title, 100), fontsize=10)
