@@ -103,3 +103,14 @@ def test_png_file_shows_inline(tmp_path):
     png = save_figure(fig, tmp_path / "x", formats=("png",))[0]
     shown = PngFile(png)
     assert shown._repr_png_()[:8] == b"\x89PNG\r\n\x1a\n" and repr(shown) == "<PNG x.png>"
+
+
+def test_many_seeds_share_one_marker_and_the_legend_says_so():
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"f_a": rng.random(300), "f_b": rng.random(300), "strategy": "x",
+                       "seed": np.repeat(np.arange(1, 16), 20)})
+    fig = fronts_figures(df, {"f_a": "a", "f_b": "b"}, three_d=False)[0]
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "15 seeds pooled" in labels and not any(t.startswith("seed ") for t in labels)
+    few = fronts_figures(df[df.seed <= 3], {"f_a": "a", "f_b": "b"}, three_d=False)[0]
+    assert [t.get_text() for t in few.legends[0].get_texts()][1:4] == ["seed 1", "seed 2", "seed 3"]
