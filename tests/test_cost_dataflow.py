@@ -240,13 +240,14 @@ def test_network_cost_is_unique_shape_cost_weighted_by_counts():
 # ---------------------------------------------------------------------------------------------
 # kernel == reference
 
-def _reference(D: np.ndarray, La: np.ndarray) -> np.ndarray:
+def _reference(D: np.ndarray, La: np.ndarray, consts=CONSTS) -> np.ndarray:
+    """The pure-Python reference's outputs for every (design, layer) pair, in the kernel's layout."""
     out = np.empty((len(D), len(La), len(LAYER_FIELDS)))
     for i, row in enumerate(D):
         d = dict(zip(DESIGN_COLUMNS, row))
         d["dataflow"] = DATAFLOWS[int(d["dataflow"])]
         for j, lr in enumerate(La):
-            ref = reference_layer_cost(d, dict(zip(LAYER_COLUMNS, map(int, lr))), CONSTS)
+            ref = reference_layer_cost(d, dict(zip(LAYER_COLUMNS, map(int, lr))), consts)
             out[i, j] = [ref[f] for f in LAYER_FIELDS]
     return out
 

@@ -14,13 +14,13 @@ import pandas as pd
 import pytest
 
 from evo_codesign.cost.constants import DATAFLOW_CONSTANTS, dataflow_constants
-from evo_codesign.cost.dataflow import (DESIGN_COLUMNS, LAYER_COLUMNS, LAYER_FIELDS, dataflow_cost, design_array,
+from evo_codesign.cost.dataflow import (DESIGN_COLUMNS, LAYER_FIELDS, dataflow_cost, design_array,
                                         designs_from_genomes, layer_array)
-from evo_codesign.cost.reference import reference_layer_cost
 from evo_codesign.space import AcceleratorSegment
-from evo_codesign.space.accelerator import DATAFLOWS
 from evo_codesign.workload import backbone_network, cell_workload, unique_across
 from evo_codesign.workload.layers import OP_CONV, OP_DWCONV, OP_MAXPOOL, LayerBuilder
+
+from .test_cost_dataflow import _reference as reference_outputs
 
 MAESTRO_DIR = Path(__file__).resolve().parents[1] / "benchmarks" / "maestro"
 ON = {"offchip_step_staging": 1.0}
@@ -102,14 +102,7 @@ def test_the_convention_is_off_or_on():
 
 
 def _reference(D: np.ndarray, La: np.ndarray) -> np.ndarray:
-    out = np.empty((len(D), len(La), len(LAYER_FIELDS)))
-    for i, row in enumerate(D):
-        d = dict(zip(DESIGN_COLUMNS, row))
-        d["dataflow"] = DATAFLOWS[int(d["dataflow"])]
-        for j, lr in enumerate(La):
-            ref = reference_layer_cost(d, dict(zip(LAYER_COLUMNS, map(int, lr))), CONSTS_ON)
-            out[i, j] = [ref[f] for f in LAYER_FIELDS]
-    return out
+    return reference_outputs(D, La, CONSTS_ON)
 
 
 def test_kernel_equals_reference_with_staging_on():

@@ -72,35 +72,26 @@ def install(spec):
             die()
         return real_replace(src, dst, *a, **k)
     os.replace = replace
-    real_append = rundir.RunDir.append
+    def logged(path, keys, write):
+        # one generation's rows, by either way of appending them: counted, recorded, maybe killed around
+        counts["append"] += 1
+        if keys_file:
+            with open(keys_file, "a") as f:
+                f.write("".join(f"{path}:{k}\n" for k in keys))
+        hit = counts["append"] == at
+        if hit and kind == "append-before":
+            die()
+        out = write()
+        if hit and kind == "append-after":
+            die()
+        return out
+    real_append, real_arrays = rundir.RunDir.append, rundir.RunDir.append_arrays
     def append(self, rows):
         rows = list(rows)
-        counts["append"] += 1
-        if keys_file:
-            with open(keys_file, "a") as f:
-                f.write("".join(f"{self.path}:{r.key}\n" for r in rows))
-        hit = counts["append"] == at
-        if hit and kind == "append-before":
-            die()
-        out = real_append(self, rows)
-        if hit and kind == "append-after":
-            die()
-        return out
-    rundir.RunDir.append = append
-    real_arrays = rundir.RunDir.append_arrays
+        return logged(self.path, [r.key for r in rows], lambda: real_append(self, rows))
     def append_arrays(self, keys, *args):
-        counts["append"] += 1
-        if keys_file:
-            with open(keys_file, "a") as f:
-                f.write("".join(f"{self.path}:{k.hex()}\n" for k in keys))
-        hit = counts["append"] == at
-        if hit and kind == "append-before":
-            die()
-        out = real_arrays(self, keys, *args)
-        if hit and kind == "append-after":
-            die()
-        return out
-    rundir.RunDir.append_arrays = append_arrays
+        return logged(self.path, [k.hex() for k in keys], lambda: real_arrays(self, keys, *args))
+    rundir.RunDir.append, rundir.RunDir.append_arrays = append, append_arrays
     return counts
 '''
 
