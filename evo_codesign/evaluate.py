@@ -25,6 +25,7 @@ Pipeline for a batch ``X`` of joint genomes:
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
@@ -166,12 +167,6 @@ class CodesignEvaluator(ObjectivesByName):
                              cell_bits=k["cell_bits"][:, :1].astype(int),
                              crossbar_size=k["crossbar_size"][:, :1].astype(int), macs_fraction=mac_frac, **table)
 
-    def accuracy(self, X: np.ndarray, costs: backends.Costs) -> tuple[np.ndarray, np.ndarray]:
-        """(accuracy %, precision drop pp) per design."""
-        acc = np.asarray(self.surrogate.predict(X[:, self.space.slices["cell"]]), dtype=float)
-        drop = self.precision_drop(costs, len(X))
-        return acc - drop, drop
-
     # -- the evaluation ----------------------------------------------------------------------
     def metrics(self, X: np.ndarray) -> dict[str, np.ndarray]:
         """Every per-design quantity in natural units (what the log and result frames show).
@@ -221,12 +216,8 @@ class CodesignEvaluator(ObjectivesByName):
         interval = getattr(costs, "interval_ns", None)
         interval = costs.latency_ns if interval is None else interval
         cell = self.space.slices["cell"] if self.neural == "cell" else None
-        drop: list[np.ndarray] = []
-
-        def precision() -> np.ndarray:
-            if not drop:
-                drop.append(self.precision_drop(costs, len(ci)))
-            return drop[0]
+        # accuracy and precision_drop_pp both read it: worked out once, when first asked
+        precision = functools.cache(lambda: self.precision_drop(costs, len(ci)))
 
         lazy: dict[str, Any] = {
             "latency_ms": lambda: costs.latency_ns * 1e-6,
