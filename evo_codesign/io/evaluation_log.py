@@ -111,7 +111,8 @@ class EvaluationLog:
         self._db: sqlite3.Connection | None = None
         self._digest: dict[int, list[int]] | None = None  # gen -> [rows, hash sum]
         self._v1 = False  # a log of an earlier version (JSON text rows)
-        self._layouts: dict[tuple[str, ...], int] = {}
+        self._layouts: dict[tuple[str, ...], int] = {}  # metric names -> layout id
+        self._names: dict[int, tuple[str, ...]] = {}    # and back
 
     def exists(self) -> bool:
         return self.path.exists()
@@ -152,6 +153,7 @@ class EvaluationLog:
                     db.execute(t)
             if not self._v1 and (not self.readonly or "layouts" in tables):
                 self._layouts = {tuple(json.loads(n)): int(i) for i, n in db.execute("SELECT id, names FROM layouts")}
+                self._names = {i: n for n, i in self._layouts.items()}
         except sqlite3.Error as e:
             db.close()
             raise self.error(e, "open") from None
@@ -210,9 +212,6 @@ class EvaluationLog:
         return EvaluationRow(bytes(k).hex(), int(gen), np.frombuffer(x, dtype=_I32).tolist(),
                              np.frombuffer(f, dtype=_F64).tolist(), np.frombuffer(g, dtype=_F64).tolist(), extra)
 
-    @property
-    def _names(self) -> dict[int, tuple[str, ...]]:
-        return {i: n for n, i in self._layouts.items()}
 
     def _rebuild_digest(self, raw: Iterable[tuple]) -> None:
         table: dict[int, list[int]] = {}
@@ -313,6 +312,7 @@ class EvaluationLog:
             except sqlite3.Error as e:
                 raise self.error(e, "write") from None
             self._layouts[names] = int(i)
+            self._names[int(i)] = names
         return self._layouts[names]
 
     def _insert(self, db: sqlite3.Connection, data: list[tuple]) -> int:
