@@ -81,9 +81,14 @@ def _feasible_F(pop: Any) -> np.ndarray:
 def _bar(total: int, desc: str, unit: str, file: Any, **options: Any) -> Any:
     from tqdm import tqdm
 
+    class Bar(tqdm):
+        # no monitor thread: the bars here are redrawn by hand, and a thread alive would stop
+        # compare from forking its workers (evo_codesign.runner.fork_safe)
+        monitor_interval = 0
+
     # disable=None: tqdm shows nothing when the stream is not a terminal
-    return tqdm(total=int(total), desc=desc, unit=unit, disable=None, file=file, dynamic_ncols=True,
-                smoothing=0.1, **options)
+    return Bar(total=int(total), desc=desc, unit=unit, disable=None, file=file, dynamic_ncols=True,
+               smoothing=0.1, **options)
 
 
 def _fmt(v: float) -> str:
@@ -236,10 +241,6 @@ class EnumerationProgress:
             self.bar.close()
 
 
-def _indexed(fn: Callable[..., Any], i: int, task: Any) -> tuple[int, Any]:
-    return i, fn(task, on_generation=None)
-
-
 def run_with_progress(fn: Callable[..., Any], tasks: Sequence[Any], *, n_jobs: int, progress: RunsProgress | None,
                       summary: Callable[[Any], tuple[int, np.ndarray]],
                       label: Callable[[Any], str] = lambda t: "") -> list[Any]:
@@ -261,20 +262,5 @@ def run_with_progress(fn: Callable[..., Any], tasks: Sequence[Any], *, n_jobs: i
                 progress.finished(*summary(r))
             out.append(r)
         return out
-    if quiet:
-        out = run_independent(functools.partial(fn, on_generation=None), tasks, n_jobs=n_jobs)
-        if progress is not None:
-            for r in out:
-                progress.finished(*summary(r))
-        return out
-    from joblib import Parallel, delayed
-
-    try:
-        parallel = Parallel(n_jobs=n_jobs, prefer="processes", return_as="generator_unordered")
-    except ValueError:  # a backend that cannot stream results (joblib.parallel_config): all at the end
-        parallel = Parallel(n_jobs=n_jobs, prefer="processes")
-    results: dict[int, Any] = {}
-    for i, r in parallel(delayed(_indexed)(fn, i, t) for i, t in enumerate(tasks)):
-        results[i] = r
-        progress.finished(*summary(r))
-    return [results[i] for i in range(len(tasks))]
+    done = None if progress is None else (lambda r: progress.finished(*summary(r)))
+    return run_independent(functools.partial(fn, on_generation=None), tasks, n_jobs=n_jobs, on_result=done)

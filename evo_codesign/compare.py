@@ -27,11 +27,12 @@ atomically.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -46,7 +47,7 @@ from .metrics import evals_to_fraction
 from .callbacks import RunsProgress, run_with_progress
 from .rank_agreement import rank_heatmap, rank_matrix, run_dirs_heatmap
 from .scoring import Reference, anytime_scores
-from .summary import SCORES, eaf_plots, strategy_tests, summary_table
+from .summary import SCORES, eaf_jobs, eaf_plots, strategy_tests, summary_table
 from .strategies import StrategyResult, get, option_names, run_strategy, space_for, strategies_for
 
 __all__ = ["compare", "summary_table", "strategy_tests", "eaf_plots", "SCORES", "rank_matrix", "report", "rank_heatmap",
@@ -83,10 +84,12 @@ def _curve(result: StrategyResult, arch: pd.DataFrame, objectives: Sequence[str]
     return c.assign(strategy=result.strategy, seed=result.seed)
 
 
-def _run_one(task: tuple, on_generation: Any = None) -> StrategyResult:
+def _run_one(task: tuple, on_generation: Any = None) -> tuple[StrategyResult, pd.DataFrame]:
+    """One run and its archive (read back from its logs where it ran, in its worker)."""
     name, cfg, seed, out, embedding, resume, evaluator, options = task
-    return run_strategy(name, cfg, seed, out, embedding=embedding, resume=resume, evaluator=evaluator,
-                        on_generation=on_generation, **options)
+    r = run_strategy(name, cfg, seed, out, embedding=embedding, resume=resume, evaluator=evaluator,
+                     on_generation=on_generation, **options)
+    return r, _archive(r, evaluator)
 
 
 def _options_for(strategies: Sequence[str], options: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -218,13 +221,14 @@ def compare(cfg: Config, out: str | Path, *, strategies: Sequence[str] | None = 
         bar = RunsProgress(len(tasks) * cfg.search.budget, len(tasks), progress, "compare",
                            evaluator.objective_names)
         try:
-            results: list[StrategyResult] = run_with_progress(
-                _run_one, tasks, n_jobs=cfg.run.n_jobs, progress=bar, summary=lambda r: (r.evaluations, feasible_F(r)),
-                label=lambda t: f"{t[0]} s{t[2]}")
+            runs = run_with_progress(_run_one, tasks, n_jobs=cfg.run.n_jobs, progress=bar,
+                                     summary=lambda ra: (ra[0].evaluations, feasible_F(ra[0])),
+                                     label=lambda t: f"{t[0]} s{t[2]}")
         finally:
             bar.close()
         fixed = Reference.read(reference_file, evaluator.objective_names) if reference_file is not None else None
-        result = _assemble(results, evaluator, reference_F, cfg.search.budget, fixed)
+        result = _assemble([r for r, _ in runs], [a for _, a in runs], evaluator, reference_F, cfg.search.budget,
+                           fixed)
         result.compile_s = compile_s
         _write(out, result, list(evaluator.objective_names))
         if save_reference is not None:
@@ -233,10 +237,11 @@ def compare(cfg: Config, out: str | Path, *, strategies: Sequence[str] | None = 
     return result
 
 
-def _assemble(results: list[StrategyResult], evaluator: Any, reference_F: np.ndarray | None, budget: int,
-              reference: Reference | None = None) -> Comparison:
-    """Score the runs against ``reference_F`` (an exact front), else ``reference`` (a file's),
-    else the union of every run's archive (every feasible joint design any run evaluated)."""
+def _assemble(results: list[StrategyResult], archives: list[pd.DataFrame], evaluator: Any,
+              reference_F: np.ndarray | None, budget: int, reference: Reference | None = None) -> Comparison:
+    """Score the runs (and their archives, :func:`_archive`) against ``reference_F`` (an exact front),
+    else ``reference`` (a file's), else the union of every run's archive (every feasible joint
+    design any run evaluated)."""
     from .feasibility import constraint_limits, infeasible_front_message
 
     objectives = list(evaluator.objective_names)
@@ -245,7 +250,6 @@ def _assemble(results: list[StrategyResult], evaluator: Any, reference_F: np.nda
     infeasible = [f"{r.strategy} seed {r.seed}: {infeasible_front_message(r.front, limits, names)}"
                   for r, F in zip(results, feasible) if not len(F)]
     fronts = pd.concat([r.front for r in results], ignore_index=True)
-    archives = [_archive(r, evaluator) for r in results]
     found = feasible + [_archive_F(a, objectives) for a in archives]
     if reference_F is not None:
         ref: Reference | None = Reference.exact(reference_F)
@@ -286,7 +290,9 @@ def _write(out: Path, result: Comparison, objectives: list[str]) -> None:
 
 def report(cfg: Config, out: Path, result: Comparison, *, repeats: int, plots: bool = True, pdf: bool = False) -> None:
     """``summary.csv`` and (``plots``) the figures: fronts overlaid (2-D and 3-D), hypervolume
-    against evaluations on the table's scale, and for cell spaces the rank heatmap."""
+    against evaluations on the table's scale, and for cell spaces the rank heatmap. The figures
+    are drawn in ``cfg.run.n_jobs`` processes where workers can be forked
+    (:func:`~evo_codesign.runner.fork_safe`), else one after another."""
     result.table = summary_table(result.per_run)
     atomic_write_text(out / "summary.csv", result.table.to_csv(index=False), durable=False)
     result.tests = strategy_tests(result.per_run)
@@ -294,20 +300,40 @@ def report(cfg: Config, out: Path, result: Comparison, *, repeats: int, plots: b
         atomic_write_text(out / "tests.csv", result.tests.to_csv(index=False), durable=False)
     if not plots:
         return
+    from .runner import effective_n_jobs, fork_map, fork_safe
+
+    jobs = [functools.partial(_drawn, ("png", "pdf") if pdf else ("png",), job)
+            for job in _figure_jobs(cfg, out, result, repeats)]
+    if effective_n_jobs(cfg.run.n_jobs) > 1 and len(jobs) > 1 and fork_safe():
+        drawn = fork_map(_call, jobs, n_jobs=cfg.run.n_jobs)
+    else:
+        drawn = [job() for job in jobs]
+    result.plots = [p for paths in drawn for p in paths]
+
+
+def _call(job: Callable[[], Any]) -> Any:
+    return job()
+
+
+def _drawn(formats: tuple[str, ...], job: Callable[[], Any]) -> list[Path]:
+    """The paths a figure job wrote, in these formats."""
     from .plot.base import figure_formats
 
-    with figure_formats(("png", "pdf") if pdf else ("png",)):
-        result.plots = _figures(cfg, out, result, repeats)
+    with figure_formats(formats):
+        paths = job()
+    return [paths] if isinstance(paths, Path) else list(paths)
 
 
-def _figures(cfg: Config, out: Path, result: Comparison, repeats: int) -> list[Path]:
+def _figure_jobs(cfg: Config, out: Path, result: Comparison, repeats: int) -> list[Callable[[], Any]]:
+    """Every figure of :func:`report` as a call of its own, the slowest first (so that workers
+    drawing them finish close together); the paths keep this order."""
     from .plot.figures import plot_fronts, plot_hv_curves
     from .plot.runs import objective_axis
 
     fronts, ref = result.fronts, result.reference
     objs = [c[2:] for c in fronts.columns if c.startswith("f_")]
-    paths = plot_fronts(fronts, [objective_axis(o) for o in objs], out / "fronts",
-                        title=f"final fronts, {repeats} seeds per strategy")
+    axes = [objective_axis(o) for o in objs]
+    title = f"final fronts, {repeats} seeds per strategy"
     curves = result.curves
     if ref.hv > 0:  # the same scale as the table's hv and hv_archive columns
         curves = curves.assign(hv=curves["hv"] / ref.hv)
@@ -317,11 +343,14 @@ def _figures(cfg: Config, out: Path, result: Comparison, repeats: int) -> list[P
         lambda v: float(v.iloc[0])) == 0).all()] if len(curves) else []
     note = (", ".join(late) + ": 0 until the first joint design (decoupled search's phase 1 evaluates cells "
             "without hardware; semi-decoupled search first probes for a proxy accelerator)") if late else ""
-    paths += plot_hv_curves(curves, out / "hv_vs_evaluations", reference_hv=1.0,
-                            final=result.per_run[["strategy", "evaluations", "hv"]], note=note,
-                            ylabel=f"hypervolume / that of {what}", reference_label=what,
-                            title="lines: median over seeds of every joint design evaluated so far, all phases (the "
-                                  "table's hv_archive); diamonds: final fronts (the table's hv). Objectives "
-                                  f"normalised by the reference's bounds, reference point {ref.ref_point:g} in each")
-    paths += rank_heatmap(cfg, fronts, out, "found")
-    return paths + eaf_plots(fronts, out, list(result.per_run["strategy"].unique()))
+    hv = functools.partial(
+        plot_hv_curves, curves, out / "hv_vs_evaluations", reference_hv=1.0,
+        final=result.per_run[["strategy", "evaluations", "hv"]], note=note,
+        ylabel=f"hypervolume / that of {what}", reference_label=what,
+        title="lines: median over seeds of every joint design evaluated so far, all phases (the "
+              "table's hv_archive); diamonds: final fronts (the table's hv). Objectives "
+              f"normalised by the reference's bounds, reference point {ref.ref_point:g} in each")
+    return [functools.partial(rank_heatmap, cfg, fronts, out, "found"),
+            functools.partial(plot_fronts, fronts, axes, out / "fronts", title=title, three_d=False),
+            functools.partial(plot_fronts, fronts, axes, out / "fronts", title=title, two_d=False),
+            hv, *eaf_jobs(fronts, out, list(result.per_run["strategy"].unique()))]

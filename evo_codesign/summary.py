@@ -3,13 +3,14 @@ rank tests with Holm correction and A12 (``tests.csv``), and attainment-surface 
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["SCORES", "summary_table", "strategy_tests", "eaf_plots"]
+__all__ = ["SCORES", "summary_table", "strategy_tests", "eaf_plots", "eaf_jobs"]
 
 #: per-run scores the summary and the statistical tests report, with the better direction
 SCORES = {"hv": "max", "hv_archive": "max", "auc": "max", "hv_at_25": "max", "hv_at_50": "max", "igd_plus": "min"}
@@ -35,6 +36,12 @@ def eaf_plots(fronts: pd.DataFrame, out: Path, strategies: Sequence[str], *, max
     (``eafdiff_A_B_X_Y.png``) of the coupled strategy against the others on the first projection
     (:mod:`evo_codesign.stats`). Only with ``min_runs`` runs per strategy or more (best, median and
     worst of fewer runs say little); differences need equal run counts."""
+    return [job() for job in eaf_jobs(fronts, out, strategies, max_pairs=max_pairs, min_runs=min_runs)]
+
+
+def eaf_jobs(fronts: pd.DataFrame, out: Path, strategies: Sequence[str], *, max_pairs: int = 3,
+             min_runs: int = 5) -> list[Callable[[], Path]]:
+    """:func:`eaf_plots`'s figures as one call each (to draw them in several processes)."""
     from . import stats
 
     objs = [c[2:] for c in fronts.columns if c.startswith("f_")]
@@ -43,17 +50,15 @@ def eaf_plots(fronts: pd.DataFrame, out: Path, strategies: Sequence[str], *, max
         return []
     x0 = "accuracy" if "accuracy" in objs else objs[0]
     pairs = [(o, x0) for o in objs if o != x0][:max_pairs]
-    paths = []
-    for x, y in pairs:
-        paths.append(stats.plot_eaf(fronts, x, y, out / f"eaf_{x}_{y}.png",
-                                    title=f"attainment over {int(runs.min())} seeds"))
+    jobs: list[Callable[[], Path]] = [
+        functools.partial(stats.plot_eaf, fronts, x, y, out / f"eaf_{x}_{y}.png",
+                          title=f"attainment over {int(runs.min())} seeds") for x, y in pairs]
     base = "coupled" if "coupled" in strategies else strategies[0]
     x, y = pairs[0]
-    for other in [s for s in strategies if s != base]:
-        if runs.get(base) == runs.get(other):
-            paths.append(stats.plot_eafdiff(fronts, x, y, base, other, out / f"eafdiff_{base}_{other}_{x}_{y}.png",
-                                            title=f"{base} vs {other}"))
-    return paths
+    jobs += [functools.partial(stats.plot_eafdiff, fronts, x, y, base, other,
+                               out / f"eafdiff_{base}_{other}_{x}_{y}.png", title=f"{base} vs {other}")
+             for other in strategies if other != base and runs.get(base) == runs.get(other)]
+    return jobs
 
 
 def _median_unreached_inf(v: pd.Series) -> float:

@@ -2,7 +2,10 @@ import numpy as np
 import pytest
 from joblib import parallel_config
 
-from evo_codesign.runner import BatchPolicy, effective_n_jobs, evaluate_batches, run_independent
+import sys
+import threading
+
+from evo_codesign.runner import BatchPolicy, effective_n_jobs, evaluate_batches, fork_map, fork_safe, run_independent
 
 
 def _square_rows(X):
@@ -32,6 +35,62 @@ def test_chunked_parallel_equals_serial(prefer):
 
 def test_independent_runs_keep_order():
     assert run_independent(_task, range(6), n_jobs=2) == [_task(s) for s in range(6)]
+
+
+linux = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux only")
+
+
+@pytest.fixture
+def one_thread():
+    """No thread but the main one: loky's executor (kept alive by earlier tests) shut down."""
+    from joblib.externals.loky import get_reusable_executor
+
+    get_reusable_executor().shutdown(wait=True)
+    assert threading.active_count() == 1, threading.enumerate()
+
+
+def _fails_on_three(k):
+    if k == 3:
+        raise ValueError(f"task {k} is bad")
+    return k
+
+
+@linux
+def test_forked_workers_keep_order_and_report_each_result(one_thread):
+    seen = []
+    assert fork_safe()
+    assert fork_map(_task, list(range(7)), n_jobs=2, on_result=seen.append) == [_task(s) for s in range(7)]
+    assert sorted(seen) == sorted(_task(s) for s in range(7))
+    captured = {"big": np.arange(10)}  # a closure: it reaches the workers by fork, never pickled
+    assert fork_map(lambda k: int(captured["big"][k]), [4, 2], n_jobs=2) == [4, 2]
+
+
+@linux
+def test_a_forked_task_error_reaches_the_caller():
+    with pytest.raises(ValueError, match="task 3 is bad"):
+        fork_map(_fails_on_three, list(range(6)), n_jobs=2)
+
+
+@linux
+def test_workers_are_not_forked_where_that_is_unsafe(monkeypatch, one_thread):
+    assert fork_safe()
+    monkeypatch.setenv("EVO_CODESIGN_FORK", "0")
+    assert not fork_safe()
+    monkeypatch.delenv("EVO_CODESIGN_FORK")
+    with parallel_config(backend="threading"):
+        assert not fork_safe()  # a configured backend is used as configured
+        assert run_independent(_task, range(4), n_jobs=2) == [_task(s) for s in range(4)]
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait)
+    t.start()
+    try:
+        assert not fork_safe()  # another thread could hold a lock the child would inherit
+        seen = []
+        assert run_independent(_task, range(4), n_jobs=2, on_result=seen.append) == [_task(s) for s in range(4)]
+        assert len(seen) == 4
+    finally:
+        stop.set()
+        t.join()
 
 
 def test_same_code_runs_on_a_local_dask_cluster():

@@ -44,12 +44,14 @@ def _nondominated(F: np.ndarray) -> np.ndarray:
 
 def plot_fronts(fronts: pd.DataFrame | Mapping[str, pd.DataFrame], objectives: Sequence[Axis] | Mapping[str, str],
                 stem: str | Path, *, title: str = "", colour_by: str = "strategy", marker_by: str = "seed",
-                three_d: bool = True) -> list[Path]:
-    """:func:`fronts_figures` written to ``stem.png``/``.pdf`` (and ``stem_3d.*``); returns the paths."""
-    figs = fronts_figures(fronts, objectives, title=title, colour_by=colour_by, marker_by=marker_by, three_d=three_d)
-    paths = save_figure(figs[0], stem)
-    if len(figs) > 1:
-        paths += save_figure(figs[1], Path(str(stem) + "_3d"))
+                three_d: bool = True, two_d: bool = True) -> list[Path]:
+    """:func:`fronts_figures` written to ``stem.png``/``.pdf`` (and ``stem_3d.*``); returns the paths.
+    ``two_d=False``: only the 3-D view (two processes can draw the two views at once)."""
+    figs = fronts_figures(fronts, objectives, title=title, colour_by=colour_by, marker_by=marker_by, three_d=three_d,
+                          two_d=two_d)
+    paths = save_figure(figs[0], stem) if two_d else []
+    if len(figs) > int(two_d):
+        paths += save_figure(figs[-1], Path(str(stem) + "_3d"))
     return paths
 
 
@@ -118,7 +120,7 @@ def _legend(st: _Style, *, infeasible: bool, pooled: int = 0) -> list[Line2D]:
 
 def fronts_figures(fronts: pd.DataFrame | Mapping[str, pd.DataFrame], objectives: Sequence[Axis] | Mapping[str, str],
                    *, title: str = "", colour_by: str = "strategy", marker_by: str = "seed",
-                   three_d: bool = True) -> list[Figure]:
+                   three_d: bool = True, two_d: bool = True) -> list[Figure]:
     """Fronts of several runs, one panel per pair of objectives.
 
     ``fronts``: one frame (one row per design, a column per objective, ``colour_by`` and
@@ -128,7 +130,7 @@ def fronts_figures(fronts: pd.DataFrame | Mapping[str, pd.DataFrame], objectives
     (seeds pooled) are drawn bold and joined by the strategy's staircase, so the panel shows each
     strategy's trade-off between the two objectives. Infeasible designs (``feasible`` False) are grey
     crosses and never on a staircase. Returns that figure and, with three or more objectives and
-    ``three_d``, a 3-D view of the first three."""
+    ``three_d``, a 3-D view of the first three (``two_d=False``: only that view)."""
     axes = _as_axes(objectives)
     df = _as_frame(fronts, colour_by)
     pairs = list(itertools.combinations(range(len(axes)), 2))
@@ -149,6 +151,16 @@ def fronts_figures(fronts: pd.DataFrame | Mapping[str, pd.DataFrame], objectives
     feasible = df["feasible"].astype(bool).to_numpy() if "feasible" in df else np.ones(len(df), dtype=bool)
     logs = [a.is_log(df.loc[feasible, a.column]) if feasible.any() else False for a in axes]
 
+    figs = [_fronts_2d(df, axes, pairs, logs, title, colour_by, marker_by, colours, markers, feasible, pooled)] \
+        if two_d else []
+    if len(axes) >= 3 and three_d:
+        figs.append(_fronts_3d(df, axes[:3], logs[:3], title, colour_by, marker_by, colours, markers, feasible))
+    return figs
+
+
+def _fronts_2d(df: pd.DataFrame, axes: Sequence[Axis], pairs: Sequence[tuple[int, int]], logs: Sequence[bool],
+               title: str, colour_by: str, marker_by: str, colours: Mapping[str, str], markers: Mapping[Any, str],
+               feasible: np.ndarray, pooled: int) -> Figure:
     ncol = min(3, len(pairs))
     nrow = int(np.ceil(len(pairs) / ncol))
     fig = Figure(figsize=(3.9 * ncol + 1.9, 3.4 * nrow + 0.6), layout="constrained")
@@ -159,10 +171,7 @@ def fronts_figures(fronts: pd.DataFrame | Mapping[str, pd.DataFrame], objectives
     fig.legend(handles=handles, loc="outside right upper", fontsize=7, frameon=False)
     if title:
         fig.suptitle(wrap(title, 100), fontsize=10)
-    figs = [fig]
-    if len(axes) >= 3 and three_d:
-        figs.append(_fronts_3d(df, axes[:3], logs[:3], title, colour_by, marker_by, colours, markers, feasible))
-    return figs
+    return fig
 
 
 def _fronts_3d(df: pd.DataFrame, axes: Sequence[Axis], logs: Sequence[bool], title: str, colour_by: str,
