@@ -243,11 +243,13 @@ class EnumerationProgress:
 
 def run_with_progress(fn: Callable[..., Any], tasks: Sequence[Any], *, n_jobs: int, progress: RunsProgress | None,
                       summary: Callable[[Any], tuple[int, np.ndarray]],
-                      label: Callable[[Any], str] = lambda t: "") -> list[Any]:
+                      label: Callable[[Any], str] = lambda t: "",
+                      while_idle: Callable[[], None] | None = None) -> list[Any]:
     """``[fn(task, on_generation=...) for task in tasks]`` as :func:`~evo_codesign.runner.run_independent`
-    runs them (in ``n_jobs`` workers, order kept), reporting to ``progress``: serial runs every
-    generation, parallel ones as each finishes (in any order). ``summary(result)`` gives a run's
-    ``(unique evaluations, feasible front F)``; ``label(task)`` names a serial run in the bar."""
+    runs them (in ``n_jobs`` workers, order kept; ``while_idle`` as it says), reporting to
+    ``progress``: serial runs every generation, parallel ones as each finishes (in any order).
+    ``summary(result)`` gives a run's ``(unique evaluations, feasible front F)``; ``label(task)``
+    names a serial run in the bar."""
     from .runner import effective_n_jobs, run_independent
 
     tasks = list(tasks)
@@ -263,4 +265,5 @@ def run_with_progress(fn: Callable[..., Any], tasks: Sequence[Any], *, n_jobs: i
             out.append(r)
         return out
     done = None if progress is None else (lambda r: progress.finished(*summary(r)))
-    return run_independent(functools.partial(fn, on_generation=None), tasks, n_jobs=n_jobs, on_result=done)
+    return run_independent(functools.partial(fn, on_generation=None), tasks, n_jobs=n_jobs, on_result=done,
+                           while_idle=while_idle)

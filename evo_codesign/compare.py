@@ -223,7 +223,8 @@ def compare(cfg: Config, out: str | Path, *, strategies: Sequence[str] | None = 
         try:
             runs = run_with_progress(_run_one, tasks, n_jobs=cfg.run.n_jobs, progress=bar,
                                      summary=lambda ra: (ra[0].evaluations, feasible_F(ra[0])),
-                                     label=lambda t: f"{t[0]} s{t[2]}")
+                                     label=lambda t: f"{t[0]} s{t[2]}",
+                                     while_idle=functools.partial(_import_report_modules, plots))
         finally:
             bar.close()
         fixed = Reference.read(reference_file, evaluator.objective_names) if reference_file is not None else None
@@ -235,6 +236,16 @@ def compare(cfg: Config, out: str | Path, *, strategies: Sequence[str] | None = 
             _save_reference(save_reference, result, fixed, evaluator, cfg)
         report(cfg, out, result, repeats=repeats, plots=plots and result.reference is not None, pdf=pdf)
     return result
+
+
+def _import_report_modules(plots: bool) -> None:
+    """Import what scoring and :func:`report` need (scipy.stats, matplotlib: about a second on
+    the development machine), while the last runs finish in their workers; the workers that draw
+    the figures are forked afterwards and have them too."""
+    from . import stats  # noqa: F401  (scipy.stats)
+    if plots:
+        from .plot import figures, fronts  # noqa: F401  (matplotlib)
+        import mpl_toolkits.mplot3d  # noqa: F401
 
 
 def _assemble(results: list[StrategyResult], archives: list[pd.DataFrame], evaluator: Any,

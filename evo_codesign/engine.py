@@ -124,19 +124,23 @@ def replay_state(problem: CodesignProblem, search: SearchConfig, seed: int, rund
 def run_until_done(state: GAState, rundir: RunDir | None, *, checkpoint_every: int = 20,
                    on_generation: Callable[[GAState], None] | None = None,
                    stop_after_gen: int | None = None) -> GAState:
-    """Advance generation by generation until the budget is spent (or ``stop_after_gen``)."""
+    """Advance generation by generation until the budget is spent (or ``stop_after_gen``), BLAS on
+    one thread (:func:`~evo_codesign.runner.one_blas_thread`: a generation's matrices are small)."""
+    from .runner import one_blas_thread
+
     algo = state.algorithm
     cache = state.problem.cache
-    while algo.has_next():
-        if stop_after_gen is not None and state.gen >= stop_after_gen:
-            break
-        state.gen += 1
-        cache.gen = state.gen
-        algo.next()
-        if on_generation is not None:
-            on_generation(state)
-        if rundir is not None and state.gen % checkpoint_every == 0:
-            _checkpoint(state, rundir)
+    with one_blas_thread():
+        while algo.has_next():
+            if stop_after_gen is not None and state.gen >= stop_after_gen:
+                break
+            state.gen += 1
+            cache.gen = state.gen
+            algo.next()
+            if on_generation is not None:
+                on_generation(state)
+            if rundir is not None and state.gen % checkpoint_every == 0:
+                _checkpoint(state, rundir)
     if rundir is not None:
         _checkpoint(state, rundir)
     return state

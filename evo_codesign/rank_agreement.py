@@ -89,10 +89,11 @@ def rank_matrix(cfg: Config, fronts: pd.DataFrame, *, n_cells: int = 50, max_des
     cand = cand.assign(_k=cand.groupby(who.to_numpy()).cumcount().to_numpy()).sort_values("_k", kind="stable")
     cand = cand.iloc[:max_candidates]
     cells = space["cell"].sample(np.random.default_rng(seed), n_cells)
-    # every (design, cell) pair in one evaluation: rows are design-major
-    batch = np.repeat(cand[[f"x_{g}" for g in space.gene_names]].to_numpy(dtype=np.int64), n_cells, axis=0)
-    batch[:, space.slices["cell"]] = np.tile(cells, (len(cand), 1))
-    lat = ev.metrics(batch)["latency_ms"].reshape(len(cand), n_cells)
+    # every (design, cell) pair, latency only: each hardware design costed once per layer shape
+    hardware = cand[[f"x_{g}" for g in space.gene_names]].to_numpy(dtype=np.int64)
+    networks = np.repeat(hardware[:1], n_cells, axis=0)
+    networks[:, space.slices["cell"]] = cells
+    lat = ev.metrics_product(networks, hardware, keys=("latency_ms",))["latency_ms"].reshape(n_cells, len(cand)).T
     # one row per distinct latency vector, the first candidate standing for it
     _, rep, cls = np.unique(lat, axis=0, return_index=True, return_inverse=True)
     keep = np.sort(rep)[:max_designs]

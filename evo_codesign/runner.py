@@ -46,7 +46,7 @@ from joblib import Parallel, delayed
 from .errors import MissingDependencyError, UsageError
 
 __all__ = ["BatchPolicy", "evaluate_batches", "run_independent", "effective_n_jobs", "DaskSession", "dask_session",
-           "evaluation_backend", "active_session", "DASK_INSTALL", "fork_safe", "fork_map"]
+           "evaluation_backend", "active_session", "DASK_INSTALL", "fork_safe", "fork_map", "one_blas_thread"]
 
 #: how to get the optional dask extra (pyproject.toml ``[project.optional-dependencies] dask``)
 DASK_INSTALL = "pip install -e .[dask]"
@@ -112,11 +112,13 @@ def _combine(parts: list[Any], combine: Callable[[Sequence[Any]], Any] | None) -
 
 
 def run_independent(fn: Callable[..., Any], tasks: Iterable[Any], *, n_jobs: int = 1,
-                    prefer: str | None = "processes", on_result: Callable[[Any], None] | None = None) -> list[Any]:
+                    prefer: str | None = "processes", on_result: Callable[[Any], None] | None = None,
+                    while_idle: Callable[[], None] | None = None) -> list[Any]:
     """``[fn(task) for task in tasks]``, in parallel workers when ``n_jobs != 1`` (or on the open
     dask session's cluster, whatever ``n_jobs``); order kept. Worker processes are forked from this
-    one where :func:`fork_safe` allows (:func:`fork_map`), else joblib's. ``on_result(r)`` is called
-    in this process as each result arrives (in any order when parallel)."""
+    one where :func:`fork_safe` allows (:func:`fork_map`, which runs ``while_idle`` when a worker
+    has nothing left to do), else joblib's. ``on_result(r)`` is called in this process as each
+    result arrives (in any order when parallel)."""
     tasks = list(tasks)
     session = _SESSION.get()
     if session is not None and len(tasks) > 1:
@@ -129,7 +131,7 @@ def run_independent(fn: Callable[..., Any], tasks: Iterable[Any], *, n_jobs: int
                 on_result(out[-1])
         return out
     elif prefer == "processes" and fork_safe():
-        return fork_map(fn, tasks, n_jobs=n_jobs, on_result=on_result)
+        return fork_map(fn, tasks, n_jobs=n_jobs, on_result=on_result, while_idle=while_idle)
     elif on_result is not None:
         return _joblib_streamed(fn, tasks, n_jobs, prefer, on_result)
     else:
@@ -155,6 +157,20 @@ def _joblib_streamed(fn: Callable[[Any], Any], tasks: list[Any], n_jobs: int, pr
         results[i] = r
         on_result(r)
     return [results[i] for i in range(len(tasks))]
+
+
+@contextlib.contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """BLAS (numpy's OpenBLAS or MKL) on one thread within the block (``threadpoolctl``). A
+    search multiplies small matrices, where BLAS threads gain nothing and spin on the idle core
+    after each call: on the 2-core development machine a run took the same wall time with one
+    thread as with two but 25 % less CPU, and two runs side by side each ran about 30 % slower
+    with BLAS threads than without (``python benchmarks/compare_speed.py`` shows the effect on
+    the main job). loky's workers get the same limit from joblib."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
 
 
 # -- forked workers --------------------------------------------------------------------------------
@@ -185,19 +201,22 @@ def fork_safe() -> bool:
 def _forked_call(i: int) -> tuple[int, Any]:
     assert _FORKED is not None, "fork_map's worker has no tasks (was it forked?)"
     fn, tasks = _FORKED
-    return i, fn(tasks[i])
+    with one_blas_thread():  # two workers on two cores: no BLAS threads besides them
+        return i, fn(tasks[i])
 
 
 def fork_map(fn: Callable[[Any], Any], tasks: Sequence[Any], *, n_jobs: int,
-             on_result: Callable[[Any], None] | None = None) -> list[Any]:
+             on_result: Callable[[Any], None] | None = None,
+             while_idle: Callable[[], None] | None = None) -> list[Any]:
     """``[fn(task) for task in tasks]`` in ``n_jobs`` worker processes forked from this one (check
     :func:`fork_safe` first), order kept: ``fn`` and the tasks reach the workers by fork, not by
     pickling; each result is pickled back and passed to ``on_result`` as it arrives. Tasks go out
-    one at a time to whichever worker is free. The first error raised by a task is raised here
-    after the tasks not yet started are cancelled."""
+    one at a time to whichever worker is free. ``while_idle()`` runs here once, as soon as fewer
+    tasks are left than workers (a core is idle: e.g. import what comes next). The first error
+    raised by a task is raised here after the tasks not yet started are cancelled."""
     global _FORKED
     import multiprocessing
-    from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     tasks = list(tasks)
     if not tasks:
@@ -210,7 +229,7 @@ def fork_map(fn: Callable[[Any], Any], tasks: Sequence[Any], *, n_jobs: int,
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
             pending = {pool.submit(_forked_call, i) for i in range(len(tasks))}
             while pending:
-                done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for f in done:
                     if f.exception() is not None:
                         for p in pending:
@@ -220,6 +239,9 @@ def fork_map(fn: Callable[[Any], Any], tasks: Sequence[Any], *, n_jobs: int,
                     results[i] = r
                     if on_result is not None:
                         on_result(r)
+                if while_idle is not None and pending and len(pending) < workers:
+                    while_idle()
+                    while_idle = None
     finally:
         _FORKED = None
     return [results[i] for i in range(len(tasks))]

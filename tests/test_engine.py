@@ -76,3 +76,17 @@ def test_budget_smaller_than_population_is_an_error(tmp_path):
     search = load_config(overrides={"search.pop_size": 16, "search.budget": 8}).search
     with pytest.raises(ValueError, match="budget"):
         start(CodesignProblem(SPACE, EvaluationCache(SPACE, ToyEvaluator(SPACE))), search, 1)
+
+
+def test_generations_run_with_one_blas_thread(tmp_path):
+    from threadpoolctl import threadpool_info
+
+    def blas_threads(_state):
+        seen.update(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
+
+    seen: set[int] = set()
+    rd = RunDir.create(tmp_path / "a", {"seed": 1})
+    st = start(CodesignProblem(SPACE, EvaluationCache(SPACE, ToyEvaluator(SPACE), rd)), SEARCH, 1)
+    run_until_done(st, rd, on_generation=blas_threads)
+    if any(i["user_api"] == "blas" for i in threadpool_info()):  # a BLAS threadpoolctl can see and limit
+        assert seen == {1}  # small matrices: BLAS threads would only spin on the other core

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 from joblib import parallel_config
 
+import os
 import sys
 import threading
 
@@ -40,15 +41,6 @@ def test_independent_runs_keep_order():
 linux = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux only")
 
 
-@pytest.fixture
-def one_thread():
-    """No thread but the main one: loky's executor (kept alive by earlier tests) shut down."""
-    from joblib.externals.loky import get_reusable_executor
-
-    get_reusable_executor().shutdown(wait=True)
-    assert threading.active_count() == 1, threading.enumerate()
-
-
 def _fails_on_three(k):
     if k == 3:
         raise ValueError(f"task {k} is bad")
@@ -56,13 +48,32 @@ def _fails_on_three(k):
 
 
 @linux
-def test_forked_workers_keep_order_and_report_each_result(one_thread):
+def test_forked_workers_keep_order_and_report_each_result():
     seen = []
-    assert fork_safe()
     assert fork_map(_task, list(range(7)), n_jobs=2, on_result=seen.append) == [_task(s) for s in range(7)]
     assert sorted(seen) == sorted(_task(s) for s in range(7))
     captured = {"big": np.arange(10)}  # a closure: it reaches the workers by fork, never pickled
     assert fork_map(lambda k: int(captured["big"][k]), [4, 2], n_jobs=2) == [4, 2]
+
+
+def _sleep(seconds):
+    import time
+
+    time.sleep(seconds)
+    return seconds
+
+
+@linux
+def test_forked_results_arrive_as_they_finish_and_the_idle_hook_runs_once():
+    import time
+
+    t0 = time.perf_counter()
+    arrived, idle = [], []
+    out = fork_map(_sleep, [1.5, 0.05, 0.05], n_jobs=2, on_result=lambda r: arrived.append(time.perf_counter() - t0),
+                   while_idle=lambda: idle.append(time.perf_counter() - t0))
+    assert out == [1.5, 0.05, 0.05]
+    assert len(arrived) == 3 and arrived[0] < 1.0 < arrived[-1]  # the quick ones did not wait for the slow one
+    assert len(idle) == 1 and idle[0] < 1.0  # once, as soon as a worker had nothing left
 
 
 @linux
@@ -72,8 +83,14 @@ def test_a_forked_task_error_reaches_the_caller():
 
 
 @linux
-def test_workers_are_not_forked_where_that_is_unsafe(monkeypatch, one_thread):
-    assert fork_safe()
+def test_workers_are_not_forked_where_that_is_unsafe(monkeypatch):
+    import subprocess
+
+    # a fresh interpreter has one thread (this one may hold threads of earlier tests: dask's, loky's)
+    probe = [sys.executable, "-c", "from evo_codesign.runner import fork_safe; print(fork_safe())"]
+    assert subprocess.run(probe, capture_output=True, text=True, check=True).stdout.strip() == "True"
+    off = subprocess.run(probe, capture_output=True, text=True, check=True, env={**os.environ, "EVO_CODESIGN_FORK": "0"})
+    assert off.stdout.strip() == "False"
     monkeypatch.setenv("EVO_CODESIGN_FORK", "0")
     assert not fork_safe()
     monkeypatch.delenv("EVO_CODESIGN_FORK")

@@ -121,8 +121,9 @@ def plot_rank_heatmap(matrix: pd.DataFrame, stem: str | Path, *, title: str = "S
     if n <= 16:
         for i in range(n):
             for j in range(n):
+                # inside the axes: no part of the layout (constrained layout would measure every one)
                 ax.text(j, i, f"{M[i, j]:.2f}", ha="center", va="center", fontsize=6,
-                        color="w" if M[i, j] < (lo + 1) / 2 else "k")
+                        color="w" if M[i, j] < (lo + 1) / 2 else "k", in_layout=False)
     cb = fig.colorbar(im, ax=ax, fraction=0.046, pad=0.02)
     cb.set_label(colorbar_label, fontsize=8)
     ax.set_title(wrap(title, 70), fontsize=9)

@@ -9,6 +9,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import NullLocator
@@ -29,11 +30,6 @@ def _as_frame(fronts: pd.DataFrame | Mapping[str, pd.DataFrame], colour_by: str)
         return fronts
     parts = [df.assign(**{colour_by: label}) for label, df in fronts.items()]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-
-
-def _minimised(df: pd.DataFrame, axes: Sequence[Axis]) -> np.ndarray:
-    sign = np.array([-1.0 if a.sense == "max" else 1.0 for a in axes])
-    return df[[a.column for a in axes]].to_numpy(dtype=float) * sign
 
 
 def _nondominated(F: np.ndarray) -> np.ndarray:
@@ -64,24 +60,41 @@ class _Style:
 
 def _panel(ax: Any, df: pd.DataFrame, feasible: np.ndarray, a: Axis, b: Axis, log_x: bool, log_y: bool,
            st: _Style) -> None:
-    """One pair of objectives: every design faded, each strategy's 2-D front bold with its staircase."""
+    """One pair of objectives: every design faded, each strategy's 2-D front bold with its staircase.
+
+    One scatter per (strategy, marker) draws both kinds of points (per-point size, alpha and
+    edge; the bold ones last, so on top), and the data artists stay out of the layout
+    computation (they are clipped to the axes): a figure of 30 seeds x 4 strategies draws in
+    a fraction of the time one collection per kind took."""
+    xy = df[[a.column, b.column]].to_numpy(dtype=float)
+    ok = feasible & ~np.isnan(xy).any(axis=1)
+    group = df[st.colour_by].astype(str).to_numpy()
+    sub_of = df[st.marker_by].to_numpy() if st.marker_by in df else None
     for g, colour in st.colours.items():
-        sub = df[(df[st.colour_by].astype(str) == g).to_numpy() & feasible].dropna(subset=[a.column, b.column])
-        if not len(sub):
+        rows = np.flatnonzero(ok & (group == g))
+        if not len(rows):
             continue
-        nd = _nondominated(_minimised(sub, [a, b]))
+        nd = _nondominated(xy[rows] * [_sign(a), _sign(b)])
+        rgba = np.array(to_rgba(colour))
         for s, marker in st.markers.items():
-            on = (sub[st.marker_by] == s).to_numpy() if s is not None else np.ones(len(sub), dtype=bool)
-            ax.scatter(sub.loc[on & ~nd, a.column], sub.loc[on & ~nd, b.column], s=9, marker=marker, color=colour,
-                       alpha=0.22, linewidths=0, zorder=2)
-            ax.scatter(sub.loc[on & nd, a.column], sub.loc[on & nd, b.column], s=24, marker=marker, color=colour,
-                       edgecolors="k", linewidths=0.35, alpha=0.95, zorder=4)
-        pts = sub.loc[nd, [a.column, b.column]].to_numpy(dtype=float)
-        order = np.argsort(_minimised(sub.loc[nd], [a])[:, 0], kind="stable")
-        ax.step(pts[order, 0], pts[order, 1], where="post", color=colour, lw=1.1, alpha=0.85, zorder=3)
-    bad = df[~feasible]
-    if len(bad):
-        ax.scatter(bad[a.column], bad[b.column], s=10, marker="x", color="0.6", alpha=0.5, zorder=1)
+            on = (sub_of[rows] == s) if s is not None and sub_of is not None else np.ones(len(rows), dtype=bool)
+            order = np.r_[np.flatnonzero(on & ~nd), np.flatnonzero(on & nd)]  # bold ones drawn last
+            if not len(order):
+                continue
+            bold = nd[order]
+            colours = np.tile(rgba, (len(order), 1))
+            colours[:, 3] = np.where(bold, 0.95, 0.22)
+            pts = ax.scatter(xy[rows[order], 0], xy[rows[order], 1], s=np.where(bold, 24, 9), marker=marker,
+                             c=colours, edgecolors=np.where(bold[:, None], to_rgba("k"), colours),
+                             linewidths=np.where(bold, 0.35, 0.0), zorder=4)
+            pts.set_in_layout(False)
+        front = xy[rows[nd]]
+        front = front[np.argsort(front[:, 0] * _sign(a), kind="stable")]
+        line, = ax.step(front[:, 0], front[:, 1], where="post", color=colour, lw=1.1, alpha=0.85, zorder=3)
+        line.set_in_layout(False)
+    bad = ~feasible
+    if bad.any():
+        ax.scatter(xy[bad, 0], xy[bad, 1], s=10, marker="x", color="0.6", alpha=0.5, zorder=1).set_in_layout(False)
     # log axes carry labels at the decades only; minor ticks would crowd six small panels
     if log_x:
         ax.set_xscale("log")
@@ -93,6 +106,10 @@ def _panel(ax: Any, df: pd.DataFrame, feasible: np.ndarray, a: Axis, b: Axis, lo
     ax.set_ylabel(better_label(b), fontsize=8)
     ax.tick_params(labelsize=7, which="both")
     ax.grid(alpha=0.3, which="major")
+
+
+def _sign(a: Axis) -> float:
+    return -1.0 if a.sense == "max" else 1.0
 
 
 def _natural(v: Any) -> tuple:
@@ -191,7 +208,7 @@ def _fronts_3d(df: pd.DataFrame, axes: Sequence[Axis], logs: Sequence[bool], tit
             on = sub[sub[marker_by] == s] if s is not None else sub
             if len(on):
                 ax.scatter(*(coord(lg, on[a.column]) for a, lg in zip(axes, logs)), s=12, marker=m,
-                           color=colours[g], alpha=0.8, depthshade=True)
+                           color=colours[g], alpha=0.8, depthshade=True).set_in_layout(False)
     for setter, a, lg in zip((ax.set_xlabel, ax.set_ylabel, ax.set_zlabel), axes, logs):
         better = "lower\u00a0is\u00a0better" if a.sense == "min" else "higher\u00a0is\u00a0better"
         setter(wrap(("log10 " if lg else "") + a.label + f", {better}", 30), fontsize=7)
