@@ -163,10 +163,10 @@ def _joblib_streamed(fn: Callable[[Any], Any], tasks: list[Any], n_jobs: int, pr
 def one_blas_thread() -> Iterator[None]:
     """BLAS (numpy's OpenBLAS or MKL) on one thread within the block (``threadpoolctl``). A
     search multiplies small matrices, where BLAS threads gain nothing and spin on the idle core
-    after each call: on the 2-core development machine a run took the same wall time with one
-    thread as with two but 25 % less CPU, and two runs side by side each ran about 30 % slower
-    with BLAS threads than without (``python benchmarks/compare_speed.py`` shows the effect on
-    the main job). loky's workers get the same limit from joblib."""
+    after each call. Measured on the 2-core development machine (semi-decoupled runs at budget
+    2,000, medians of 6, default OpenBLAS against ``OPENBLAS_NUM_THREADS=1``): one run alone took
+    the same wall time either way but 25 % more CPU with BLAS threads, and two runs side by side
+    each took about 30 % longer with them. loky's workers get the same limit from joblib."""
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1, user_api="blas"):
