@@ -316,7 +316,11 @@ def report(cfg: Config, out: Path, result: Comparison, *, repeats: int, plots: b
     jobs = [functools.partial(_drawn, ("png", "pdf") if pdf else ("png",), job)
             for job in _figure_jobs(cfg, out, result, repeats)]
     if effective_n_jobs(cfg.run.n_jobs) > 1 and len(jobs) > 1 and fork_safe():
-        drawn = fork_map(_call, jobs, n_jobs=cfg.run.n_jobs)
+        # the two slowest (the rank heatmap, with its evaluations, and the 2-D fronts) start first,
+        # so that the workers finish close together; the paths keep the figures' order
+        order = [3, 0, *range(1, 3), *range(4, len(jobs))]
+        drawn_in_order = fork_map(_call, [jobs[i] for i in order], n_jobs=cfg.run.n_jobs)
+        drawn = [paths for _, paths in sorted(zip(order, drawn_in_order), key=lambda t: t[0])]
     else:
         drawn = [job() for job in jobs]
     result.plots = [p for paths in drawn for p in paths]
@@ -336,8 +340,8 @@ def _drawn(formats: tuple[str, ...], job: Callable[[], Any]) -> list[Path]:
 
 
 def _figure_jobs(cfg: Config, out: Path, result: Comparison, repeats: int) -> list[Callable[[], Any]]:
-    """Every figure of :func:`report` as a call of its own, the slowest first (so that workers
-    drawing them finish close together); the paths keep this order."""
+    """Every figure of :func:`report` as a call of its own: the 2-D fronts, the 3-D fronts, the
+    hypervolume curves, the rank heatmap, then the attainment surfaces."""
     from .plot.figures import plot_fronts, plot_hv_curves
     from .plot.runs import objective_axis
 
@@ -361,7 +365,7 @@ def _figure_jobs(cfg: Config, out: Path, result: Comparison, repeats: int) -> li
         title="lines: median over seeds of every joint design evaluated so far, all phases (the "
               "table's hv_archive); diamonds: final fronts (the table's hv). Objectives "
               f"normalised by the reference's bounds, reference point {ref.ref_point:g} in each")
-    return [functools.partial(rank_heatmap, cfg, fronts, out, "found"),
-            functools.partial(plot_fronts, fronts, axes, out / "fronts", title=title, three_d=False),
+    return [functools.partial(plot_fronts, fronts, axes, out / "fronts", title=title, three_d=False),
             functools.partial(plot_fronts, fronts, axes, out / "fronts", title=title, two_d=False),
-            hv, *eaf_jobs(fronts, out, list(result.per_run["strategy"].unique()))]
+            hv, functools.partial(rank_heatmap, cfg, fronts, out, "found"),
+            *eaf_jobs(fronts, out, list(result.per_run["strategy"].unique()))]
