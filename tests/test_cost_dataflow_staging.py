@@ -18,9 +18,10 @@ from evo_codesign.cost.dataflow import (DESIGN_COLUMNS, LAYER_FIELDS, dataflow_c
                                         designs_from_genomes, layer_array)
 from evo_codesign.space import AcceleratorSegment
 from evo_codesign.workload import backbone_network, cell_workload, unique_across
-from evo_codesign.workload.layers import OP_CONV, OP_DWCONV, OP_MAXPOOL, LayerBuilder
+from evo_codesign.workload.layers import OP_CONV, OP_DWCONV, OP_MAXPOOL
 
 from .test_cost_dataflow import _reference as reference_outputs
+from .test_cost_dataflow import design as _design, one_layer
 
 MAESTRO_DIR = Path(__file__).resolve().parents[1] / "benchmarks" / "maestro"
 ON = {"offchip_step_staging": 1.0}
@@ -28,17 +29,8 @@ CONSTS_ON = {c.name: c.value for c in DATAFLOW_CONSTANTS} | ON
 
 
 def design(dataflow: str, rows: int = 4, cols: int = 4, offchip: float = 10.0, **kw) -> np.ndarray:
-    d = dict(dataflow=dataflow, array_rows=rows, array_cols=cols, order_K=3, order_C=2, order_Y=1, order_X=0,
-             tile_K=64, tile_C=64, tile_Y=32, tile_X=32, l1_bytes=1 << 20, l2_kib=1 << 20,
-             noc_bytes_per_cycle=1 << 20, offchip_bytes_per_cycle=offchip)
-    d.update(kw)
-    return design_array(d)
-
-
-def one_layer(op: int, K: int, C: int, R: int, S: int, Y: int, X: int, **kw) -> np.ndarray:
-    b = LayerBuilder()
-    b.add("l", op, K, C, R, S, Y, X, **kw)
-    return b.build("t").layers
+    """test_cost_dataflow's design with a narrow off-chip link (the rest unlimited)."""
+    return _design(dataflow, rows, cols, offchip_bytes_per_cycle=offchip, **kw)
 
 
 CONV = one_layer(OP_CONV, 8, 4, 3, 3, 6, 6, pad=1)          # 6 x 6 outputs, 10,368 MACs

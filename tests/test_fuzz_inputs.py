@@ -318,6 +318,15 @@ def _copy(src: Path, tmp: Path) -> Path:
     return d
 
 
+def _loads_with(finished_run: Path, name: str, raw: bytes, load) -> None:
+    """A copy of the finished run with file ``name`` replaced by ``raw``: ``load(copy)`` loads or
+    raises an error naming the run."""
+    with tempfile.TemporaryDirectory() as tmp:
+        d = _copy(finished_run, Path(tmp))
+        (d / name).write_bytes(raw)
+        loads_or_names(lambda: load(d), str(d))
+
+
 def _run_config(d):
     try:
         from evo_codesign.search import run_config
@@ -338,10 +347,7 @@ def test_run_json(finished_run, data):
         raw = json.dumps(doc).encode()
     else:
         raw = data.draw(damaged((finished_run / "run.json").read_bytes()))
-    with tempfile.TemporaryDirectory() as tmp:
-        d = _copy(finished_run, Path(tmp))
-        (d / "run.json").write_bytes(raw)
-        loads_or_names(lambda: _run_config(d), str(d))
+    _loads_with(finished_run, "run.json", raw, _run_config)
 
 
 @FUZZ
@@ -351,10 +357,7 @@ def test_checkpoint_pkl(finished_run, data):
     from evo_codesign.io.rundir import RunDir
 
     raw = data.draw(damaged((finished_run / "checkpoint.pkl").read_bytes()))
-    with tempfile.TemporaryDirectory() as tmp:
-        d = _copy(finished_run, Path(tmp))
-        (d / "checkpoint.pkl").write_bytes(raw)
-        loads_or_names(lambda: resume_state(RunDir.open(d)), str(d))
+    _loads_with(finished_run, "checkpoint.pkl", raw, lambda d: resume_state(RunDir.open(d)))
 
 
 @FUZZ
@@ -387,7 +390,4 @@ def test_front_csv(finished_run, data):
     from evo_codesign.search import load_front
 
     raw = data.draw(damaged((finished_run / "front.csv").read_bytes()))
-    with tempfile.TemporaryDirectory() as tmp:
-        d = _copy(finished_run, Path(tmp))
-        (d / "front.csv").write_bytes(raw)
-        loads_or_names(lambda: load_front(d), str(d))
+    _loads_with(finished_run, "front.csv", raw, load_front)

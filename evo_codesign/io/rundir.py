@@ -203,7 +203,8 @@ class RunDir:
         try:
             return pickle.loads(data)
         except Exception as e:  # any unpickling failure means the file is not a checkpoint we wrote
-            raise CorruptFileError(f"{p} is damaged ({type(e).__name__}: {str(e)[:100]}); {fix}") from None
+            why = " ".join(str(e).split())[:100]  # one line: some unpickling errors span two
+            raise CorruptFileError(f"{p} is damaged ({type(e).__name__}: {why}); {fix}") from None
 
     def write_front(self, frame: pd.DataFrame) -> Path:
         """Write the current front as CSV (atomically), plus Parquet when pyarrow is installed."""
