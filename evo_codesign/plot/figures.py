@@ -109,7 +109,10 @@ def plot_rank_heatmap(matrix: pd.DataFrame, stem: str | Path, *, title: str = "S
     M = matrix.to_numpy(dtype=float)
     n = len(matrix)
     size = max(4.5, 0.42 * n + 2.5)
-    fig = Figure(figsize=(size + 3.2, size), layout="constrained")
+    # room for the row labels beside the square (about 0.055 in a character at 7 pt), so long
+    # labels (designs found by many seeds) do not squeeze the matrix
+    labels_in = 0.055 * max((len(str(i)) for i in matrix.index), default=0)
+    fig = Figure(figsize=(size + max(3.2, labels_in + 1.2), size), layout="constrained")
     ax = fig.add_subplot(111)
     lo = vmin if vmin is not None else float(np.nanmin(M))
     im = ax.imshow(M, vmin=lo, vmax=1.0, cmap="viridis")
