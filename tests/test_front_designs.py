@@ -110,3 +110,12 @@ def test_heatmap_has_one_row_per_distinct_accelerator_labelled_with_finders(hybr
     first = M.index[[i for i, lab in enumerate(M.index) if "coupled s1" in lab][0]]
     assert "decoupled s2" in first  # design 0 and its twin: found by both
     assert all(lab.split(":")[0] == str(k) for k, lab in enumerate(M.index))
+
+
+def test_missing_values_are_compared_as_text():
+    # a front read back with empty fields (a hand-edited or cut-off front.csv): missing equals missing
+    frame = pd.DataFrame({"f_a": [1.0, np.nan, 1.0, np.nan], "cell.normal": ["x", None, "x", None],
+                          "g_b": [0.0, 0.0, 0.0, 1.0]})
+    out, keep = distinct_designs(frame)
+    assert keep.tolist() == [True, True, False, True]
+    assert out["n_equivalent"].tolist() == [2, 1, 1]

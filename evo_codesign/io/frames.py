@@ -94,8 +94,9 @@ def distinct_designs(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
         if "n_equivalent" not in out:
             out["n_equivalent"] = 1
         return out, np.ones(len(frame), dtype=bool)
-    # NaN never equals NaN in a groupby key: compare the values' text instead
-    groups = frame[key].astype(str).agg("\x1f".join, axis=1)
+    # NaN never equals NaN in a groupby key: compare the values' text instead (pandas 3's string
+    # dtype keeps a missing value missing, so it is written out as "nan" by hand)
+    groups = frame[key].astype(str).fillna("nan").agg("\x1f".join, axis=1)
     keep = ~groups.duplicated().to_numpy()
     counts = frame["n_equivalent"] if "n_equivalent" in frame else pd.Series(1, index=frame.index)
     total = counts.groupby(groups.to_numpy()).sum()
