@@ -37,6 +37,7 @@ from evo_codesign.space.cell import CellSegment, canonicalize, genotype_to_genom
 from evo_codesign.surrogate.base import rank_agreement  # noqa: E402
 from evo_codesign.surrogate.embedded import PARAMETER_FILE, Moments, calibrate, ridge_fit, select_penalty  # noqa: E402
 from evo_codesign.surrogate.features import GROUPS, N_FEATURES, cell_features, group_slices  # noqa: E402
+from evo_codesign.surrogate.domain import domain_entry  # noqa: E402
 from evo_codesign.surrogate.yahpo_onnx import YahpoOnnxSurrogate  # noqa: E402
 
 SEED_DISTILL = 2020           # random cells labelled by YAHPO
@@ -189,6 +190,8 @@ def main() -> int:
         "fold_intercept": [r(m[1]) for m in cv["fold_models"]],
         "fold_coef": [[r(v) for v in m[0]] for m in cv["fold_models"]],
     }
+    # where the surrogate was fit: the out-of-distribution threshold, stored so that no run computes it
+    params["domain"] = domain_entry(params["prior"])
     out = REPO / "evo_codesign" / "data" / PARAMETER_FILE
     text = json.dumps(params, separators=(",", ":"))
     if args.dry_run:

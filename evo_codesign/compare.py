@@ -224,7 +224,8 @@ def compare(cfg: Config, out: str | Path, *, strategies: Sequence[str] | None = 
             runs = run_with_progress(_run_one, tasks, n_jobs=cfg.run.n_jobs, progress=bar,
                                      summary=lambda ra: (ra[0].evaluations, feasible_F(ra[0])),
                                      label=lambda t: f"{t[0]} s{t[2]}",
-                                     while_idle=functools.partial(_import_report_modules, plots))
+                                     after_fork=_import_statistics,
+                                     while_idle=functools.partial(_import_figure_modules, plots))
         finally:
             bar.close()
         fixed = Reference.read(reference_file, evaluator.objective_names) if reference_file is not None else None
@@ -238,13 +239,18 @@ def compare(cfg: Config, out: str | Path, *, strategies: Sequence[str] | None = 
     return result
 
 
-def _import_report_modules(plots: bool) -> None:
-    """Import what scoring and :func:`report` need (scipy.stats, matplotlib: about a second on
-    the development machine), while the last runs finish in their workers; the workers that draw
-    the figures are forked afterwards and have them too."""
-    from . import stats  # noqa: F401  (scipy.stats)
+def _import_statistics() -> None:
+    """Import scipy.stats (for :func:`report`'s tables: about 0.45 s on the development machine)
+    here while the workers run: a third of a core for that time, where waiting for it after the
+    runs would cost its whole time."""
+    from . import stats  # noqa: F401
+
+
+def _import_figure_modules(plots: bool) -> None:
+    """Import matplotlib (about 0.3 s) while the last runs finish in their workers (a core is
+    idle); the workers that draw the figures are forked afterwards and have it too."""
     if plots:
-        from .plot import figures, fronts  # noqa: F401  (matplotlib)
+        from .plot import figures, fronts  # noqa: F401
         import mpl_toolkits.mplot3d  # noqa: F401
 
 
@@ -300,9 +306,9 @@ def _write(out: Path, result: Comparison, objectives: list[str]) -> None:
 
 
 def report(cfg: Config, out: Path, result: Comparison, *, repeats: int, plots: bool = True, pdf: bool = False) -> None:
-    """``summary.csv`` and (``plots``) the figures: fronts overlaid (2-D and 3-D), hypervolume
-    against evaluations on the table's scale, and for cell spaces the rank heatmap. The figures
-    are drawn in ``cfg.run.n_jobs`` processes where workers can be forked
+    """``summary.csv``, ``tests.csv`` and (``plots``) the figures: fronts overlaid (2-D and 3-D),
+    hypervolume against evaluations on the table's scale, and for cell spaces the rank heatmap.
+    The figures are drawn in ``cfg.run.n_jobs`` processes where workers can be forked
     (:func:`~evo_codesign.runner.fork_safe`), else one after another."""
     result.table = summary_table(result.per_run)
     atomic_write_text(out / "summary.csv", result.table.to_csv(index=False), durable=False)

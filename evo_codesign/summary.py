@@ -41,9 +41,8 @@ def eaf_plots(fronts: pd.DataFrame, out: Path, strategies: Sequence[str], *, max
 
 def eaf_jobs(fronts: pd.DataFrame, out: Path, strategies: Sequence[str], *, max_pairs: int = 3,
              min_runs: int = 5) -> list[Callable[[], Path]]:
-    """:func:`eaf_plots`'s figures as one call each (to draw them in several processes)."""
-    from . import stats
-
+    """:func:`eaf_plots`'s figures as one call each (to draw them in several processes; each
+    imports :mod:`evo_codesign.stats`, with scipy.stats, where it runs)."""
     objs = [c[2:] for c in fronts.columns if c.startswith("f_")]
     runs = fronts.groupby("strategy")["seed"].nunique() if len(fronts) else pd.Series(dtype=int)
     if len(objs) < 2 or not len(runs) or runs.min() < max(2, min_runs):
@@ -51,14 +50,20 @@ def eaf_jobs(fronts: pd.DataFrame, out: Path, strategies: Sequence[str], *, max_
     x0 = "accuracy" if "accuracy" in objs else objs[0]
     pairs = [(o, x0) for o in objs if o != x0][:max_pairs]
     jobs: list[Callable[[], Path]] = [
-        functools.partial(stats.plot_eaf, fronts, x, y, out / f"eaf_{x}_{y}.png",
+        functools.partial(_stats_call, "plot_eaf", fronts, x, y, out / f"eaf_{x}_{y}.png",
                           title=f"attainment over {int(runs.min())} seeds") for x, y in pairs]
     base = "coupled" if "coupled" in strategies else strategies[0]
     x, y = pairs[0]
-    jobs += [functools.partial(stats.plot_eafdiff, fronts, x, y, base, other,
+    jobs += [functools.partial(_stats_call, "plot_eafdiff", fronts, x, y, base, other,
                                out / f"eafdiff_{base}_{other}_{x}_{y}.png", title=f"{base} vs {other}")
              for other in strategies if other != base and runs.get(base) == runs.get(other)]
     return jobs
+
+
+def _stats_call(name: str, *args, **kwargs):
+    from . import stats
+
+    return getattr(stats, name)(*args, **kwargs)
 
 
 def _median_unreached_inf(v: pd.Series) -> float:

@@ -77,6 +77,19 @@ def test_forked_results_arrive_as_they_finish_and_the_idle_hook_runs_once():
 
 
 @linux
+def test_the_after_fork_hook_runs_here_once_while_the_workers_work():
+    import gc
+    import time
+
+    t0 = time.perf_counter()
+    hook = []
+    out = fork_map(_sleep, [0.6, 0.6], n_jobs=2, after_fork=lambda: hook.append((os.getpid(), time.perf_counter() - t0)))
+    assert out == [0.6, 0.6]
+    assert len(hook) == 1 and hook[0][0] == os.getpid() and hook[0][1] < 0.5  # here, before the workers finished
+    assert gc.get_freeze_count() == 0  # the objects frozen for the workers are collectable again
+
+
+@linux
 def test_a_forked_task_error_reaches_the_caller():
     with pytest.raises(ValueError, match="task 3 is bad"):
         fork_map(_fails_on_three, list(range(6)), n_jobs=2)

@@ -350,6 +350,9 @@ def test_out_of_distribution_flags_the_all_skip_cell_not_random_cells():
     dom = embedded_domain()
     assert len(dom.Z) == N_REFERENCE
     ref = CELLS.sample(np.random.default_rng(load_parameters()["prior"]["seed"]), 55_000)[:N_REFERENCE]
+    # the parameter file stores the threshold (no run computes it): it is the one these cells give
+    assert load_parameters()["domain"]["threshold"] == dom.threshold
+    assert TrainingDomain.from_cells(ref, "test").threshold == pytest.approx(dom.threshold, rel=1e-9)
     loo = TrainingDomain.from_cells(ref[:300], "test")
     d = np.array([np.sqrt(((loo.Z[i] - np.delete(loo.Z, i, axis=0)) ** 2).sum(axis=1).min()) for i in range(300)])
     assert loo.threshold == pytest.approx(d.max(), rel=1e-9)
