@@ -176,9 +176,9 @@ class CodesignEvaluator(ObjectivesByName):
         X = np.asarray(X, dtype=np.int64)
         nsl = self.space.slices[self.neural]
         hw = np.r_[0:nsl.start, nsl.stop:X.shape[1]]
-        _, fc, ci = np.unique(X[:, nsl], axis=0, return_index=True, return_inverse=True)
-        _, fh, hi = np.unique(X[:, hw], axis=0, return_index=True, return_inverse=True)
-        return self.metrics_pairs(X[fc], X[fh], ci.reshape(-1), hi.reshape(-1))
+        fc, ci = _unique_rows(X[:, nsl])
+        fh, hi = _unique_rows(X[:, hw])
+        return self.metrics_pairs(X[fc], X[fh], ci, hi)
 
     def metrics_product(self, X_networks: np.ndarray, X_hardware: np.ndarray, *,
                         keys: Sequence[str] | None = None) -> dict[str, np.ndarray]:
@@ -274,6 +274,19 @@ class CodesignEvaluator(ObjectivesByName):
                             "macs": seg.network.macs, "params": seg.network.params,
                             "precision_groups": list(seg.precision_groups)}
         return d
+
+
+def _unique_rows(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(index of each distinct row's first occurrence, each row's distinct-row number) of an
+    integer matrix: ``np.unique(A, axis=0)``'s ``return_index`` and ``return_inverse``, with the
+    distinct rows in the order of their bytes rather than of their values (each row's result is
+    its own). Each row is compared as one opaque value: about 15 us for a population of 50
+    against 125 us with ``axis=0`` (measured), which compares the rows column by column."""
+    A = np.ascontiguousarray(A, dtype=np.int64)
+    rows = A.view(np.dtype((np.void, A.dtype.itemsize * A.shape[1]))).reshape(-1) if A.shape[1] else \
+        np.zeros(len(A), dtype=np.int8)
+    _, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
+    return first, inverse.reshape(-1).astype(np.int64, copy=False)
 
 
 def build_evaluator(cfg: Config, space: JointSpace) -> CodesignEvaluator:

@@ -80,3 +80,19 @@ def test_spearman_columns_is_spearman_column_by_column():
     want = [spearman(a, B[:, j]) for j in range(B.shape[1])]
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
     assert np.isnan(got[2]) and got[3] == -1.0
+
+
+def test_unique_rows_partitions_rows_as_numpy_unique_does():
+    from evo_codesign.evaluate import _unique_rows
+
+    rng = np.random.default_rng(4)
+    A = rng.integers(-3, 4, (60, 5))
+    A[10:20] = A[3]
+    A[30] = A[59]
+    first, inv = _unique_rows(A)
+    _, want_first, want_inv = np.unique(A, axis=0, return_index=True, return_inverse=True)
+    assert sorted(first.tolist()) == sorted(want_first.tolist())  # the same first occurrences
+    np.testing.assert_array_equal(A[first][inv], A)  # each row maps to its own distinct row
+    assert len(set(inv.tolist())) == len(first) and inv.dtype == np.int64
+    f0, i0 = _unique_rows(np.zeros((4, 0), dtype=np.int64))  # no columns: one distinct (empty) row
+    assert f0.tolist() == [0] and i0.tolist() == [0, 0, 0, 0]
