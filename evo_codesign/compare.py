@@ -241,8 +241,8 @@ def compare(cfg: Config, out: str | Path, *, strategies: Sequence[str] | None = 
 
 def _import_statistics() -> None:
     """Import scipy.stats (for :func:`report`'s tables: about 0.45 s on the development machine)
-    here while the workers run: a third of a core for that time, where waiting for it after the
-    runs would cost its whole time."""
+    here while the workers run: it shares the cores with them, so the runs end about half its
+    time later, where importing it after them would add its whole time."""
     from . import stats  # noqa: F401
 
 

