@@ -207,7 +207,9 @@ def compare(cfg: Config, out: str | Path, *, strategies: Sequence[str] | None = 
     from .jit import warm_up
 
     compile_s = warm_up()  # before any run's clock starts (worker processes load the cache themselves)
-    with folder_lock(out, what="compare"):
+    from .runner import frozen_heap
+
+    with folder_lock(out, what="compare"), frozen_heap():  # the collector skips what is imported already
         _check(cfg, out, strategies, repeats, resume)
         if evaluator is None:
             evaluator = build_evaluator(cfg, space_for(cfg))  # built once, shared by every run

@@ -133,3 +133,18 @@ def test_same_code_runs_on_a_local_dask_cluster():
             runs = run_independent(_task, range(4), n_jobs=2)
     assert all(np.array_equal(a, b) for a, b in zip(_square_rows(X), par))
     assert runs == [_task(s) for s in range(4)]
+
+
+def test_frozen_heap_nests_and_ends_frozen_with_its_outermost_block():
+    import gc
+
+    from evo_codesign.runner import frozen_heap
+
+    assert gc.get_freeze_count() == 0
+    with frozen_heap():
+        outer = gc.get_freeze_count()
+        assert outer > 0
+        with frozen_heap():
+            pass
+        assert gc.get_freeze_count() >= outer  # the inner block's end leaves the outer one's objects frozen
+    assert gc.get_freeze_count() == 0
