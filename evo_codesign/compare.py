@@ -32,7 +32,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -45,9 +45,10 @@ from .io.history import archive, archive_curve, evaluation_log
 from .io.lock import folder_lock
 from .metrics import evals_to_fraction
 from .callbacks import RunsProgress, run_with_progress
+from .compare_report import finish_and_report, import_figure_modules, import_statistics, report
 from .rank_agreement import rank_heatmap, rank_matrix, run_dirs_heatmap
 from .scoring import Reference, anytime_scores
-from .summary import SCORES, eaf_jobs, eaf_plots, strategy_tests, summary_table
+from .summary import SCORES, eaf_plots, strategy_tests, summary_table
 from .strategies import StrategyResult, get, option_names, run_strategy, space_for, strategies_for
 
 __all__ = ["compare", "summary_table", "strategy_tests", "eaf_plots", "SCORES", "rank_matrix", "report", "rank_heatmap",
@@ -226,34 +227,25 @@ def compare(cfg: Config, out: str | Path, *, strategies: Sequence[str] | None = 
             runs = run_with_progress(_run_one, tasks, n_jobs=cfg.run.n_jobs, progress=bar,
                                      summary=lambda ra: (ra[0].evaluations, feasible_F(ra[0])),
                                      label=lambda t: f"{t[0]} s{t[2]}",
-                                     after_fork=_import_statistics,
-                                     while_idle=functools.partial(_import_figure_modules, plots))
+                                     after_fork=import_statistics,
+                                     while_idle=functools.partial(import_figure_modules, plots))
         finally:
             bar.close()
         fixed = Reference.read(reference_file, evaluator.objective_names) if reference_file is not None else None
-        result = _assemble([r for r, _ in runs], [a for _, a in runs], evaluator, reference_F, cfg.search.budget,
-                           fixed)
-        result.compile_s = compile_s
-        _write(out, result, list(evaluator.objective_names))
-        if save_reference is not None:
-            _save_reference(save_reference, result, fixed, evaluator, cfg)
-        report(cfg, out, result, repeats=repeats, plots=plots and result.reference is not None, pdf=pdf)
+        results, archives = [r for r, _ in runs], [a for _, a in runs]
+
+        def finish() -> Comparison:  # score the runs and write them
+            result = _assemble(results, archives, evaluator, reference_F, cfg.search.budget, fixed)
+            result.compile_s = compile_s
+            _write(out, result, list(evaluator.objective_names))
+            if save_reference is not None:
+                _save_reference(save_reference, result, fixed, evaluator, cfg)
+            return result
+
+        scored = reference_F is not None or fixed is not None or any(
+            len(F) for F in _found(results, archives, evaluator.objective_names))
+        result = finish_and_report(cfg, out, finish, results, repeats=repeats, plots=plots and scored, pdf=pdf)
     return result
-
-
-def _import_statistics() -> None:
-    """Import scipy.stats (for :func:`report`'s tables: about 0.45 s on the development machine)
-    here while the workers run: it shares the cores with them, so the runs end about half its
-    time later, where importing it after them would add its whole time."""
-    from . import stats  # noqa: F401
-
-
-def _import_figure_modules(plots: bool) -> None:
-    """Import matplotlib (about 0.3 s) while the last runs finish in their workers (a core is
-    idle); the workers that draw the figures are forked afterwards and have it too."""
-    if plots:
-        from .plot import figures, fronts  # noqa: F401
-        import mpl_toolkits.mplot3d  # noqa: F401
 
 
 def _assemble(results: list[StrategyResult], archives: list[pd.DataFrame], evaluator: Any,
@@ -265,11 +257,11 @@ def _assemble(results: list[StrategyResult], archives: list[pd.DataFrame], evalu
 
     objectives = list(evaluator.objective_names)
     limits, names = constraint_limits(evaluator), list(evaluator.constraint_names)
-    feasible = [feasible_F(r) for r in results]
+    found = _found(results, archives, objectives)
+    feasible = found[:len(results)]
     infeasible = [f"{r.strategy} seed {r.seed}: {infeasible_front_message(r.front, limits, names)}"
                   for r, F in zip(results, feasible) if not len(F)]
     fronts = pd.concat([r.front for r in results], ignore_index=True)
-    found = feasible + [_archive_F(a, objectives) for a in archives]
     if reference_F is not None:
         ref: Reference | None = Reference.exact(reference_F)
     elif reference is not None:
@@ -286,6 +278,11 @@ def _assemble(results: list[StrategyResult], archives: list[pd.DataFrame], evalu
         why = infeasible_front_message(fronts, limits, names) or "no feasible design"
         result.warning = f"no run found a feasible design, so nothing was scored: {why}"
     return result
+
+
+def _found(results: list[StrategyResult], archives: list[pd.DataFrame], objectives: Sequence[str]) -> list[np.ndarray]:
+    """Every run's feasible final front, then every run's feasible archive (minimisation form)."""
+    return [feasible_F(r) for r in results] + [_archive_F(a, list(objectives)) for a in archives]
 
 
 def _save_reference(path: str | Path, result: Comparison, fixed: Reference | None, evaluator: Any, cfg: Config) -> None:
@@ -305,75 +302,3 @@ def _write(out: Path, result: Comparison, objectives: list[str]) -> None:
     atomic_write_text(out / "fronts.csv", result.fronts.to_csv(index=False))
     ref = result.reference.to_dict() if result.reference is not None else {"reference": None}
     atomic_write_text(out / "reference.json", json.dumps({**ref, "objectives": objectives}, indent=1))
-
-
-def report(cfg: Config, out: Path, result: Comparison, *, repeats: int, plots: bool = True, pdf: bool = False) -> None:
-    """``summary.csv``, ``tests.csv`` and (``plots``) the figures: fronts overlaid (2-D and 3-D),
-    hypervolume against evaluations on the table's scale, and for cell spaces the rank heatmap.
-    The figures are drawn in ``cfg.run.n_jobs`` processes where workers can be forked
-    (:func:`~evo_codesign.runner.fork_safe`), else one after another."""
-    result.table = summary_table(result.per_run)
-    atomic_write_text(out / "summary.csv", result.table.to_csv(index=False), durable=False)
-    result.tests = strategy_tests(result.per_run)
-    if result.tests is not None:
-        atomic_write_text(out / "tests.csv", result.tests.to_csv(index=False), durable=False)
-    if not plots:
-        return
-    from .runner import effective_n_jobs, fork_map, fork_safe
-
-    jobs = [functools.partial(_drawn, ("png", "pdf") if pdf else ("png",), job)
-            for job in _figure_jobs(cfg, out, result, repeats)]
-    if effective_n_jobs(cfg.run.n_jobs) > 1 and len(jobs) > 1 and fork_safe():
-        # the two slowest (the rank heatmap, with its evaluations, and the 2-D fronts) start first,
-        # so that the workers finish close together; the paths keep the figures' order
-        order = [3, 0, *range(1, 3), *range(4, len(jobs))]
-        drawn_in_order = fork_map(_call, [jobs[i] for i in order], n_jobs=cfg.run.n_jobs)
-        drawn = [paths for _, paths in sorted(zip(order, drawn_in_order), key=lambda t: t[0])]
-    else:
-        drawn = [job() for job in jobs]
-    result.plots = [p for paths in drawn for p in paths]
-
-
-def _call(job: Callable[[], Any]) -> Any:
-    return job()
-
-
-def _drawn(formats: tuple[str, ...], job: Callable[[], Any]) -> list[Path]:
-    """The paths a figure job wrote, in these formats."""
-    from .plot.base import figure_formats
-
-    with figure_formats(formats):
-        paths = job()
-    return [paths] if isinstance(paths, Path) else list(paths)
-
-
-def _figure_jobs(cfg: Config, out: Path, result: Comparison, repeats: int) -> list[Callable[[], Any]]:
-    """Every figure of :func:`report` as a call of its own: the 2-D fronts, the 3-D fronts, the
-    hypervolume curves, the rank heatmap, then the attainment surfaces."""
-    from .plot.figures import plot_fronts, plot_hv_curves
-    from .plot.runs import objective_axis
-
-    fronts, ref = result.fronts, result.reference
-    objs = [c[2:] for c in fronts.columns if c.startswith("f_")]
-    axes = [objective_axis(o) for o in objs]
-    title = f"final fronts, {repeats} seeds per strategy"
-    curves = result.curves
-    if ref.hv > 0:  # the same scale as the table's hv and hv_archive columns
-        curves = curves.assign(hv=curves["hv"] / ref.hv)
-    what = {"union": "the union of every run's archive", "exact": "the exact front (enumerated)",
-            "file": "the reference file's front"}[ref.kind]
-    late = [s for s, c in curves.groupby("strategy") if len(c) and (c.groupby("seed")["hv"].apply(
-        lambda v: float(v.iloc[0])) == 0).all()] if len(curves) else []
-    note = (", ".join(late) + ": 0 until the first joint design (decoupled search's phase 1 evaluates cells "
-            "without hardware; semi-decoupled search first probes for a proxy accelerator)") if late else ""
-    hv = functools.partial(
-        plot_hv_curves, curves, out / "hv_vs_evaluations", reference_hv=1.0,
-        final=result.per_run[["strategy", "evaluations", "hv"]], note=note,
-        ylabel=f"hypervolume / that of {what}", reference_label=what,
-        title="lines: median over seeds of every joint design evaluated so far, all phases (the "
-              "table's hv_archive); diamonds: final fronts (the table's hv). Objectives "
-              f"normalised by the reference's bounds, reference point {ref.ref_point:g} in each")
-    return [functools.partial(plot_fronts, fronts, axes, out / "fronts", title=title, three_d=False),
-            functools.partial(plot_fronts, fronts, axes, out / "fronts", title=title, two_d=False),
-            hv, functools.partial(rank_heatmap, cfg, fronts, out, "found"),
-            *eaf_jobs(fronts, out, list(result.per_run["strategy"].unique()))]
