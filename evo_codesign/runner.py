@@ -185,7 +185,7 @@ def frozen_heap() -> Iterator[None]:
     """Within the block, the objects alive at its start (imported modules, the evaluator, ...) are
     out of the cyclic garbage collector's reach (``gc.freeze``), so its full collections traverse
     only what the block creates: a main job's four full collections took 0.38 s in a serial
-    comparison, 0.09 s frozen (measured). Garbage among the frozen objects waits for the end of
+    comparison, 0.07 s frozen (measured). Garbage among the frozen objects waits for the end of
     the outermost block; nested blocks are one."""
     global _FROZEN_DEPTH
     if _FROZEN_DEPTH == 0:
