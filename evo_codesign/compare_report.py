@@ -24,7 +24,8 @@ __all__ = ["report", "finish_and_report", "import_statistics", "import_figure_mo
 
 
 def import_statistics() -> None:
-    """Import scipy.stats (for :func:`report`'s tables: about 0.45 s on the development machine)
+    """Import scipy.stats (for :func:`report`'s tables: 0.45-0.7 s on the development machine,
+    ``benchmarks/fixed_costs.py``)
     here while the workers run: it shares the cores with them, so the runs end about half its
     time later, where importing it after them would add its whole time."""
     from . import stats  # noqa: F401

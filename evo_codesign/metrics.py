@@ -95,7 +95,8 @@ def spearman_columns(a: np.ndarray, B: np.ndarray) -> np.ndarray:
     """:func:`spearman` of ``a`` (n,) with each column of ``B`` (n, m) at once: the Pearson
     correlation of average ranks; NaN for a constant column. The ranks are pandas' (``rank``,
     ties averaged as ``scipy.stats.rankdata`` averages them): semi-decoupled search calls this in
-    every run, and scipy.stats would cost each worker process about 0.45 s to import."""
+    every run, and scipy.stats would cost each worker process 0.45-0.7 s to import
+    (``benchmarks/fixed_costs.py``)."""
     import pandas as pd
 
     a, B = np.asarray(a, dtype=float), np.asarray(B, dtype=float).reshape(len(a), -1)

@@ -72,8 +72,8 @@ class CanonicalKeys:
 
     def of_population(self, pop: Any) -> list[bytes]:
         """The keys of a pymoo population's genomes, read one individual at a time rather than
-        through ``pop.get("X")`` (the keys of 100 individuals: 51 against 90 us, measured), which
-        duplicate elimination asks several times a generation."""
+        through ``pop.get("X")``, which duplicate elimination asks several times a generation
+        (100 individuals: 49 against 92 us, ``benchmarks/fixed_costs.py``)."""
         return self._keys([x.tobytes() if x.dtype == np.int64 else np.rint(x).astype(np.int64).tobytes()
                            for x in (ind.X for ind in pop)])
 

@@ -33,14 +33,11 @@ def _finders(rows: pd.DataFrame) -> str:
     than four seeds of one strategy are counted, ``coupled 27 seeds``)."""
     if "strategy" not in rows:
         return ""
-    seeds = rows.groupby("strategy", sort=True)["seed"].apply(lambda v: sorted(set(v))) if "seed" in rows else None
-    def who(s: str) -> str:
-        if seeds is None:
-            return str(s)
-        ks = seeds[s]
-        return f"{s} " + (", ".join(f"s{k}" for k in ks) if len(ks) <= 4 else f"{len(ks)} seeds")
-
-    parts = [who(s) for s in sorted(rows["strategy"].unique())]
+    parts = [str(s) for s in sorted(rows["strategy"].unique())]
+    if "seed" in rows:
+        seeds = rows.groupby("strategy", sort=True)["seed"].apply(lambda v: sorted(set(v)))
+        parts = [f"{s} " + (", ".join(f"s{k}" for k in seeds[s]) if len(seeds[s]) <= 4 else f"{len(seeds[s])} seeds")
+                 for s in sorted(rows["strategy"].unique())]
     return "; ".join(parts[:3]) + (f"; +{len(parts) - 3}" if len(parts) > 3 else "")
 
 

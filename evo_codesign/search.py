@@ -45,15 +45,6 @@ class RunResult:
 
 def _search(cfg: Config, out: Path, *, evaluator: Any, progress: bool, resume: bool, stop_after_gen: int | None,
             on_generation: Callable | None, check: bool = True) -> RunResult:
-    from .runner import one_blas_thread
-
-    with one_blas_thread():  # small matrices: BLAS threads would only spin (runner.one_blas_thread)
-        return _search_body(cfg, out, evaluator=evaluator, progress=progress, resume=resume,
-                            stop_after_gen=stop_after_gen, on_generation=on_generation, check=check)
-
-
-def _search_body(cfg: Config, out: Path, *, evaluator: Any, progress: bool, resume: bool,
-                 stop_after_gen: int | None, on_generation: Callable | None, check: bool) -> RunResult:
     from .evaluate import build_evaluator
     from .feasibility import check_satisfiable, constraint_limits, infeasible_front_message
 

@@ -93,6 +93,8 @@ def test_unique_rows_partitions_rows_as_numpy_unique_does():
     _, want_first, want_inv = np.unique(A, axis=0, return_index=True, return_inverse=True)
     assert sorted(first.tolist()) == sorted(want_first.tolist())  # the same first occurrences
     np.testing.assert_array_equal(A[first][inv], A)  # each row maps to its own distinct row
+    want_inv = want_inv.reshape(-1)  # the same partition of the rows, numbered otherwise
+    np.testing.assert_array_equal(inv[:, None] == inv[None, :], want_inv[:, None] == want_inv[None, :])
     assert len(set(inv.tolist())) == len(first) and inv.dtype == np.int64
     f0, i0 = _unique_rows(np.zeros((4, 0), dtype=np.int64))  # no columns: one distinct (empty) row
     assert f0.tolist() == [0] and i0.tolist() == [0, 0, 0, 0]

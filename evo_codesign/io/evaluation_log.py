@@ -212,7 +212,6 @@ class EvaluationLog:
         return EvaluationRow(bytes(k).hex(), int(gen), np.frombuffer(x, dtype=_I32).tolist(),
                              np.frombuffer(f, dtype=_F64).tolist(), np.frombuffer(g, dtype=_F64).tolist(), extra)
 
-
     def _rebuild_digest(self, raw: Iterable[tuple]) -> None:
         table: dict[int, list[int]] = {}
         for r in raw:

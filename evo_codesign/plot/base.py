@@ -107,7 +107,8 @@ def save_figure(fig: Figure, stem: str | Path, formats: Sequence[str] | None = N
         raise disk_error(stem.parent, e, "create") from None
     FigureCanvasAgg(fig)
     # A constrained layout already fits every artist into the canvas; "tight" would draw the
-    # figure twice (once to measure it), about a fifth of a figure's time
+    # figure twice (once to measure it): 0.63 s against 0.54 s to save the main job's 2-D
+    # fronts (benchmarks/fixed_costs.py)
     bbox = None if isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine) else "tight"
     paths = []
     for fmt in formats:

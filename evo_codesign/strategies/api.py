@@ -9,7 +9,6 @@ from ..config import Config
 from ..errors import UsageError
 from ..evaluate import build_evaluator
 from ..jit import warm_up
-from ..runner import one_blas_thread
 from ..space.joint import JointSpace, make_space
 from .base import Context, StrategyResult, get, make_options
 from .embedding import Embedding
@@ -50,5 +49,4 @@ def run_strategy(name: str, cfg: Config, seed: int, out: str | Path, *, embeddin
     warm_up()  # compile or load the kernels before the strategy's clock starts
     ctx = Context(cfg, int(seed), Path(out), embedding if embedding is not None else Embedding.identity(space),
                   base, resume, on_generation, progress, flat, stop_after_gen)
-    with one_blas_thread():  # small matrices: BLAS threads would only spin (runner.one_blas_thread)
-        return strategy.run(ctx, opts)
+    return strategy.run(ctx, opts)  # its generations run with BLAS on one thread (engine.run_until_done)

@@ -1,0 +1,139 @@
+"""The one-time and per-call costs the speed work removed, each old way against the new, in one run.
+
+    python benchmarks/fixed_costs.py [--repeats 7]
+
+What each line measures (the fastest of ``--repeats``; the figures the code's comments quote):
+
+* distinct rows of a batch of 50 genomes: ``np.unique(axis=0)`` against the evaluator's
+  ``_unique_rows`` (one opaque value per row);
+* the canonical keys of 100 individuals: through pymoo's ``Population.get("X")`` against
+  ``CanonicalKeys.of_population``;
+* the embedded surrogate's out-of-distribution domain: computing the leave-one-out threshold
+  against reading the stored one;
+* one full garbage collection with everything a comparison has imported and built alive, against
+  the same inside ``runner.frozen_heap``;
+* the interpreter's exit after a small comparison from ``evo-codesign``'s ``main``: called as from
+  Python (``main(argv)``, nothing frozen) against as the executable (``main()``, heap frozen);
+* importing scipy.stats in a process that has imported the package (what semi-decoupled search's
+  workers no longer pay);
+* saving the main job's 2-D fronts figure with ``bbox_inches="tight"`` against without (its
+  constrained layout already fits it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import io
+import subprocess
+import sys
+import tempfile
+import time
+import timeit
+
+import numpy as np
+
+_EXIT = """
+import sys, time
+from evo_codesign.cli import main
+argv = ["compare", "--repeats", "1", "--budget", "400", "--n-jobs", "1", "--no-progress", "--out", sys.argv[1]]
+if sys.argv[2] == "executable":
+    sys.argv = ["evo-codesign", *argv]
+    main()
+else:
+    main(argv)
+print(time.time(), flush=True)
+"""
+
+
+def _best(fn, repeats: int, number: int = 1) -> float:
+    return min(timeit.repeat(fn, number=number, repeat=repeats)) / number
+
+
+def _exit_seconds(mode: str, repeats: int) -> float:
+    out = []
+    for k in range(repeats):
+        with tempfile.TemporaryDirectory() as d:
+            p = subprocess.run([sys.executable, "-c", _EXIT, f"{d}/c{k}", mode], capture_output=True, text=True,
+                               check=True)
+            out.append(time.time() - float(p.stdout.strip().splitlines()[-1]))
+    return min(out)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=7)
+    args = ap.parse_args()
+    r = args.repeats
+    from pymoo.core.population import Population
+
+    from evo_codesign.compare import compare
+    from evo_codesign.config import load_config
+    from evo_codesign.evaluate import _unique_rows
+    from evo_codesign.operators import CanonicalDuplicates
+    from evo_codesign.runner import frozen_heap
+    from evo_codesign.search import space_for
+    from evo_codesign.surrogate.domain import TrainingDomain, embedded_domain, reference_cells
+    from evo_codesign.surrogate.embedded import load_parameters
+
+    cfg = load_config(overrides={"search.budget": 2000})
+    space = space_for(cfg)
+    X = space.sample(np.random.default_rng(0), 50)
+    X[10:20] = X[3]
+    cell = space.slices["cell"]
+    old = _best(lambda: np.unique(X[:, cell], axis=0, return_index=True, return_inverse=True), r, 200)
+    new = _best(lambda: _unique_rows(X[:, cell]), r, 200)
+    print(f"distinct rows of 50 genomes: np.unique(axis=0) {old * 1e6:.0f} us, _unique_rows {new * 1e6:.0f} us "
+          f"({old / new:.1f}x)")
+
+    pop = Population.new("X", space.sample(np.random.default_rng(1), 100))
+    dup = CanonicalDuplicates(space)
+    dup._keys(pop)  # the keys memorised, as in a search
+    old = _best(lambda: dup.keys(pop.get("X")), r, 200)
+    new = _best(lambda: dup.keys.of_population(pop), r, 200)
+    print(f"keys of 100 individuals: via Population.get {old * 1e6:.0f} us, of_population {new * 1e6:.0f} us "
+          f"({old / new:.1f}x)")
+
+    prior = load_parameters()["prior"]
+    cells = reference_cells(prior)
+    old = _best(lambda: TrainingDomain.from_cells(cells, ""), r)
+    new = _best(lambda: TrainingDomain.from_cells(cells, "", load_parameters()["domain"]["threshold"]), r)
+    print(f"out-of-distribution domain (2,000 cells, after drawing them): threshold computed {old:.3f} s, "
+          f"stored {new:.3f} s; the same threshold: "
+          f"{TrainingDomain.from_cells(cells, '').threshold == embedded_domain().threshold}")
+
+    with tempfile.TemporaryDirectory() as d:
+        res = compare(load_config(overrides={"search.budget": 400}), f"{d}/c", repeats=1, plots=False)
+    import evo_codesign.plot.figures  # noqa: F401  (what a comparison with figures has alive)
+
+    old = _best(gc.collect, r)
+    with frozen_heap():
+        new = _best(gc.collect, r)
+    print(f"one full collection with a comparison's objects alive ({len(gc.get_objects()):,} tracked): "
+          f"{old * 1e3:.0f} ms; inside frozen_heap (nothing created since) {new * 1e3:.2f} ms")
+
+    old, new = _exit_seconds("python", max(3, r // 2)), _exit_seconds("executable", max(3, r // 2))
+    print(f"interpreter exit after a small comparison: main(argv) {old:.2f} s, the executable's main() {new:.2f} s")
+
+    probe = ("import time, evo_codesign.compare; t = time.perf_counter(); import scipy.stats; "
+             "print(time.perf_counter() - t)")
+    imp = min(float(subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                                   check=True).stdout) for _ in range(max(3, r // 2)))
+    print(f"importing scipy.stats after the package: {imp:.2f} s")
+
+    from evo_codesign.plot.fronts import fronts_figures
+    from evo_codesign.plot.runs import objective_axis
+
+    objs = [c[2:] for c in res.fronts.columns if c.startswith("f_")]
+    fig = fronts_figures(res.fronts, [objective_axis(o) for o in objs], three_d=False)[0]
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    old = _best(lambda: fig.savefig(io.BytesIO(), format="png", dpi=150, bbox_inches="tight"), max(3, r // 2))
+    new = _best(lambda: fig.savefig(io.BytesIO(), format="png", dpi=150), max(3, r // 2))
+    print(f"saving the 2-D fronts figure (1 seed x 4 strategies): tight {old:.2f} s, constrained layout only "
+          f"{new:.2f} s")
+
+
+if __name__ == "__main__":
+    main()
