@@ -17,7 +17,12 @@ What each line measures (the fastest of ``--repeats``; the figures the code's co
 * importing scipy.stats in a process that has imported the package (what semi-decoupled search's
   workers no longer pay);
 * saving the main job's 2-D fronts figure with ``bbox_inches="tight"`` against without (its
-  constrained layout already fits it).
+  constrained layout already fits it);
+* reading a run's archive metrics (2,000 logged designs): an ``EvaluationRow`` per row against
+  ``io.log_columns.metric_columns``;
+* NSGA-II's survival (100 individuals, 50 survive) and 100 binary tournaments on the main job's
+  population: pymoo's ``RankAndCrowding`` and ``binary_tournament`` against
+  :mod:`evo_codesign.nsga2`'s (the same survivors and winners, checked).
 """
 
 from __future__ import annotations
@@ -58,6 +63,49 @@ def _exit_seconds(mode: str, repeats: int) -> float:
                                check=True)
             out.append(time.time() - float(p.stdout.strip().splitlines()[-1]))
     return min(out)
+
+
+def _log_and_selection(cfg, d: str, repeats: int) -> None:
+    """The archive's log read and NSGA-II's selection steps, old against new."""
+    from pymoo.algorithms.moo.nsga2 import binary_tournament
+    from pymoo.core.population import Population
+    from pymoo.operators.survival.rank_and_crowding import RankAndCrowding
+
+    from evo_codesign.io.evaluation_log import EvaluationLog
+    from evo_codesign.io.log_columns import metric_columns
+    from evo_codesign.io.rundir import RunDir
+    from evo_codesign.nsga2 import RankAndCrowdingSurvival, dominance_and_crowding_tournament
+    from evo_codesign.strategies.api import run_strategy
+
+    r = run_strategy("coupled", cfg, 1, f"{d}/coupled")
+    log = EvaluationLog(r.final_run / "evaluations.sqlite", readonly=True)
+    names = ("latency_ms", "energy_mj", "area_mm2", "accuracy")
+    old = _best(lambda: [{m: float(row.extra[m]) for m in names} for row in log.rows()], repeats)
+    new = _best(lambda: metric_columns(log, names), repeats)
+    print(f"archive metrics of {log.count():,} logged designs: a row object each {old * 1e3:.1f} ms, "
+          f"metric_columns {new * 1e3:.1f} ms ({old / new:.1f}x)")
+    algo = RunDir(r.final_run).load_checkpoint().algorithm  # the run's NSGA-II as it ended
+    pop, problem = algo.pop, algo.problem
+    merged = Population.merge(pop, algo.off)
+    P = np.random.default_rng(0).integers(0, len(pop), (100, 2))
+
+    def survive(cls):
+        return cls().do(problem, merged, n_survive=len(pop), random_state=np.random.default_rng(3))
+
+    same = np.array_equal(survive(RankAndCrowding).get("X"), survive(RankAndCrowdingSurvival).get("X"))
+    old = _best(lambda: survive(RankAndCrowding), repeats, 20)
+    new = _best(lambda: survive(RankAndCrowdingSurvival), repeats, 20)
+
+    def tournament(fn):
+        algo.random_state = np.random.default_rng(4)
+        return fn(pop, P, algorithm=algo)
+
+    same = same and np.array_equal(tournament(binary_tournament), tournament(dominance_and_crowding_tournament))
+    old_t = _best(lambda: tournament(binary_tournament), repeats, 20)
+    new_t = _best(lambda: tournament(dominance_and_crowding_tournament), repeats, 20)
+    print(f"NSGA-II survival of {len(merged)} individuals: pymoo {old * 1e3:.2f} ms, arrays {new * 1e3:.2f} ms; "
+          f"100 tournaments: pymoo {old_t * 1e3:.2f} ms, arrays {new_t * 1e3:.2f} ms; the same survivors and "
+          f"winners: {same}")
 
 
 def main() -> None:
@@ -104,6 +152,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as d:
         res = compare(load_config(overrides={"search.budget": 400}), f"{d}/c", repeats=1, plots=False)
+        _log_and_selection(cfg, d, r)
     import evo_codesign.plot.figures  # noqa: F401  (what a comparison with figures has alive)
 
     old = _best(gc.collect, r)

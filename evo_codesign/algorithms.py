@@ -52,7 +52,6 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 from pymoo.algorithms.moo.age import AGEMOEA
 from pymoo.algorithms.moo.moead import ParallelMOEAD, default_decomp
-from pymoo.algorithms.moo.nsga2 import NSGA2
 from pymoo.algorithms.moo.nsga3 import NSGA3
 from pymoo.algorithms.moo.sms import SMSEMOA, cv_and_dom_tournament
 from pymoo.core.algorithm import Algorithm
@@ -68,6 +67,7 @@ from pymoo.util.optimum import filter_optimum
 from pymoo.util.ref_dirs import get_reference_directions
 from scipy.spatial.distance import cdist
 
+from .nsga2 import ArrayNSGA2
 from .operators import (BlockUniformCrossover, CanonicalDuplicates, SpaceMutation, SpaceRepair, SpaceSampling,
                         canonical_genomes)
 from .registry import Registry
@@ -352,9 +352,10 @@ def _n_offsprings(search: "SearchConfig") -> int:
 
 def build_nsga2(space: "JointSpace", search: "SearchConfig", n_obj: int = 2) -> Any:
     """NSGA-II with the configured operators; with the "space" set it is the engine's NSGA-II
-    from before this module existed, so default runs are bit-identical."""
-    return NSGA2(pop_size=search.pop_size, n_offsprings=_n_offsprings(search), **_common(space),
-                 **_variation(space, search))
+    from before this module existed, so default runs are bit-identical. pymoo's ``NSGA2`` with
+    its selection steps over arrays (:mod:`evo_codesign.nsga2`: the same rules and draws)."""
+    return ArrayNSGA2(pop_size=search.pop_size, n_offsprings=_n_offsprings(search), **_common(space),
+                      **_variation(space, search))
 
 
 def _build_nsga3(space, search, n_obj):

@@ -8,6 +8,7 @@ import pytest
 
 from evo_codesign.errors import CorruptFileError
 from evo_codesign.io.evaluation_log import EvaluationLog, EvaluationRow
+from evo_codesign.io.log_columns import metric_columns
 from evo_codesign.operators import genome_key
 
 
@@ -49,13 +50,29 @@ def test_rows_appended_as_objects_read_back_the_same(tmp_path):
     assert EvaluationLog(tmp_path / "e.sqlite").summary(2) == s  # the digest rebuilt from the file agrees
 
 
-def test_a_log_of_an_earlier_version_is_read_and_appended_in_its_own_format(tmp_path):
-    path = tmp_path / "old.sqlite"
+def _old_log(path, gen=1):
+    """A log in the earlier JSON text format, one row."""
     with sqlite3.connect(path) as db:
         db.execute("CREATE TABLE evaluations (id INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL, gen INTEGER NOT NULL, "
                    "x TEXT NOT NULL, f TEXT NOT NULL, g TEXT NOT NULL, extra TEXT NOT NULL)")
         db.execute("INSERT INTO evaluations (key, gen, x, f, g, extra) VALUES (?,?,?,?,?,?)",
-                   ("ab", 1, "[1, 2]", "[0.5]", "[]", json.dumps({"m": 3.0})))
+                   ("ab", gen, "[1, 2]", "[0.5]", "[]", json.dumps({"m": 3.0})))
+    return path
+
+
+def _damaged_log(path):
+    """A binary log of three rows whose second row's metrics are three bytes."""
+    log = EvaluationLog(path)
+    keys, X, F, G, extras = _arrays(3)
+    log.append_arrays(keys, 1, X, F, G, extras)
+    log.close()
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE rows SET extra = ? WHERE id = 2", (b"\x00\x01\x02",))
+    return path
+
+
+def test_a_log_of_an_earlier_version_is_read_and_appended_in_its_own_format(tmp_path):
+    path = _old_log(tmp_path / "old.sqlite")
     log = EvaluationLog(path)
     before = log.summary(1)
     keys, X, F, G, extras = _arrays(2)
@@ -70,11 +87,41 @@ def test_a_log_of_an_earlier_version_is_read_and_appended_in_its_own_format(tmp_
 
 
 def test_a_damaged_binary_row_is_named(tmp_path):
-    log = EvaluationLog(tmp_path / "e.sqlite")
-    keys, X, F, G, extras = _arrays(3)
-    log.append_arrays(keys, 1, X, F, G, extras)
-    log.close()
-    with sqlite3.connect(tmp_path / "e.sqlite") as db:
-        db.execute("UPDATE rows SET extra = ? WHERE id = 2", (b"\x00\x01\x02",))
     with pytest.raises(CorruptFileError, match="row 2 is damaged"):
-        EvaluationLog(tmp_path / "e.sqlite").rows()
+        EvaluationLog(_damaged_log(tmp_path / "e.sqlite")).rows()
+
+
+def _columns_of_rows(rows, names):
+    has = np.array([all(m in r.extra for m in names) for r in rows], dtype=bool)
+    return (np.array([r.gen for r in rows], dtype=np.int64), has,
+            {m: np.array([float(r.extra[m]) if h else np.nan for r, h in zip(rows, has)]) for m in names})
+
+
+def _same_columns(a, b):
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1]) and a[2].keys() == b[2].keys()
+    for m in a[2]:
+        assert np.array_equal(a[2][m], b[2][m], equal_nan=True)  # bit for bit where present
+
+
+def test_metric_columns_are_the_rows_extras_in_every_format(tmp_path):
+    log = EvaluationLog(tmp_path / "e.sqlite")
+    keys, X, F, G, extras = _arrays(6)
+    log.append_arrays(keys[:3], 1, X[:3], F[:3], G[:3], {k: v[:3] for k, v in extras.items()})
+    log.append_arrays(keys[3:5], 2, X[3:5], F[3:5], G[3:5], {"latency_ms": extras["latency_ms"][3:5]})  # a 2nd layout
+    log.append([EvaluationRow(keys[5].hex(), 3, X[5].tolist(), F[5].tolist(), G[5].tolist(),
+                              {"latency_ms": 0.25, "macs_m": 2, "note": "text"})])  # JSON metrics
+    log.close()
+    ro = EvaluationLog(tmp_path / "e.sqlite", readonly=True)
+    rows = ro.rows()
+    for names in (("latency_ms", "macs_m"), ("macs_m",), ("latency_ms",), ()):
+        got = metric_columns(ro, names)
+        _same_columns(got, _columns_of_rows(rows, names))
+    assert metric_columns(ro, ("macs_m",))[1].tolist() == [True, True, True, False, False, True]
+    assert metric_columns(EvaluationLog(tmp_path / "none.sqlite", readonly=True), ("a",))[0].shape == (0,)
+
+
+def test_metric_columns_of_an_earlier_version_and_of_a_damaged_row(tmp_path):
+    old = EvaluationLog(_old_log(tmp_path / "old.sqlite", gen=4), readonly=True)
+    _same_columns(metric_columns(old, ("m",)), (np.array([4]), np.array([True]), {"m": np.array([3.0])}))
+    with pytest.raises(CorruptFileError, match="row 2 is damaged"):
+        metric_columns(EvaluationLog(_damaged_log(tmp_path / "e.sqlite"), readonly=True), ("macs_m",))

@@ -183,15 +183,17 @@ class EvaluationLog:
             raise self.error(e, "write") from None
 
     # -- contents --------------------------------------------------------------------------------
-    def _raw(self) -> list[tuple]:
-        """Every row as stored (key, gen, x, f, g, extra), in order; [] for a log not created yet."""
+    def _raw(self, columns: str = "key, gen, x, f, g, layout, extra") -> list[tuple]:
+        """Every row as stored (key, gen, x, f, g, layout, extra, or the binary format's
+        ``columns``; an earlier version's log: key, gen, x, f, g, extra), in order; [] for a log
+        not created yet."""
         if self._db is None and not self.exists():
             return []
         try:
             db = self.db(create=False)
             if self._v1:
                 return list(db.execute("SELECT key, gen, x, f, g, extra FROM evaluations ORDER BY id"))
-            return list(db.execute("SELECT key, gen, x, f, g, layout, extra FROM rows ORDER BY id"))
+            return list(db.execute(f"SELECT {columns} FROM rows ORDER BY id"))
         except sqlite3.OperationalError as e:
             if "no such table" in str(e):  # an empty database file: no row was ever committed
                 return []
@@ -228,11 +230,14 @@ class EvaluationLog:
         for i, r in enumerate(raw, start=1):
             if max_gen is not None and r[1] > max_gen:
                 continue
-            try:
-                out.append(self._decode(r))
-            except (ValueError, TypeError, RecursionError, KeyError, UnicodeDecodeError) as err:
-                raise CorruptFileError(f"{self.path}: row {i} is damaged ({type(err).__name__}: {err})") from None
+            out.append(self._decode_checked(r, i))
         return out
+
+    def _decode_checked(self, raw: tuple, number: int) -> EvaluationRow:
+        try:
+            return self._decode(raw)
+        except (ValueError, TypeError, RecursionError, KeyError, UnicodeDecodeError) as err:
+            raise CorruptFileError(f"{self.path}: row {number} is damaged ({type(err).__name__}: {err})") from None
 
     def count(self) -> int:
         if self._db is None and not self.exists():

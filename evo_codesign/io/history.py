@@ -12,6 +12,7 @@ import pandas as pd
 from ..errors import CorruptFileError
 from ..metrics import Bounds, nondominated, normalised_hv
 from ..protocols import feasible_mask, worst_violation
+from .log_columns import metric_columns
 from .rundir import RunDir
 
 __all__ = ["evaluation_log", "hv_curve", "feasible_minimisation_F", "archive", "archive_curve"]
@@ -96,23 +97,23 @@ def archive(run_dirs: Sequence[str | Path], evaluator: Any) -> tuple[pd.DataFram
     parts, counts, done = [], [], 0
     for k, d in enumerate(run_dirs):
         rd = RunDir.open(d, readonly=True)
-        try:
-            rows = rd.rows()
+        try:  # columns, not a row object per design: the same values
+            gen, has, values = metric_columns(rd.log, need or ())
         finally:
             rd.close()
-        counts.append(len(rows))
-        idx = [i for i, r in enumerate(rows) if need is not None and all(m in r.extra for m in need)]
-        if idx:
-            m = {name: np.array([float(rows[i].extra[name]) for i in idx]) for name in need}
+        counts.append(len(gen))
+        idx = np.flatnonzero(has) if need is not None else np.zeros(0, dtype=np.int64)
+        if len(idx):
+            m = {name: values[name][idx] for name in need}
             F = evaluator.objectives_from(m)
             G = evaluator.constraints_from(m)
             frame = pd.DataFrame(F, columns=[f"f_{o}" for o in objs])
-            frame.insert(0, "evaluation", done + np.asarray(idx) + 1)
-            frame.insert(0, "gen", [rows[i].gen for i in idx])
+            frame.insert(0, "evaluation", done + idx + 1)
+            frame.insert(0, "gen", gen[idx].tolist())
             frame.insert(0, "phase", k + 1)
             frame["feasible"] = feasible_mask(G)
             parts.append(frame)
-        done += len(rows)
+        done += len(gen)
     cols = ["phase", "gen", "evaluation", *[f"f_{o}" for o in objs], "feasible"]
     return (pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)), counts
 

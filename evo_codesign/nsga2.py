@@ -1,0 +1,157 @@
+"""NSGA-II's selection steps over arrays: the same rules and random draws as pymoo's ``NSGA2``,
+without its per-individual bookkeeping.
+
+pymoo reads a population's objectives, constraint violations, ranks and crowding distances one
+``Individual.get`` at a time (each a ``hasattr`` and a property), three times per individual in
+every survival's feasibility split and four times per tournament. On the main job (population
+50) that is about a fifth of a run's time (``benchmarks/search_speed.py`` measures the loop
+against bare pymoo). Here every value is read once per individual into an array and the rules
+run on the arrays:
+
+* :func:`dominance_and_crowding_tournament`: pymoo's ``binary_tournament`` with its
+  ``comp_by_dom_and_crowding`` rule (the smaller violation wins when either is infeasible; else
+  Pareto dominance, then the larger crowding distance), each tie decided by
+  ``algorithm.random_state.choice([a, b])`` in tournament order, as pymoo draws them;
+* :class:`RankAndCrowdingSurvival`: pymoo's ``RankAndCrowding`` (``Survival.do`` with the
+  feasibility split, then non-dominated sorting and crowding), the split from one violation per
+  individual;
+* :class:`ArrayNSGA2`: pymoo's ``NSGA2`` with both, and its optimum found from the same arrays.
+
+The same seed gives the same runs as pymoo's own ``NSGA2`` bit for bit (``tests/test_nsga2.py``
+runs both side by side).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from pymoo.algorithms.moo.nsga2 import NSGA2
+from pymoo.core.population import Population
+from pymoo.operators.selection.tournament import TournamentSelection
+from pymoo.operators.survival.rank_and_crowding import RankAndCrowding
+from pymoo.util.randomized_argsort import randomized_argsort
+
+__all__ = ["dominance_and_crowding_tournament", "RankAndCrowdingSurvival", "ArrayNSGA2", "violations"]
+
+
+def violations(pop: Any) -> np.ndarray:
+    """Each individual's total constraint violation (pymoo's ``CV``, computed once and cached by
+    pymoo), ``(n,)``."""
+    return np.array([ind.CV[0] for ind in pop], dtype=float)
+
+
+def _feasible_tolerance(pop: Any) -> float:
+    return float(pop[0].config.get("cv_eps", 0.0)) if len(pop) else 0.0
+
+
+def dominance_and_crowding_tournament(pop: Any, P: np.ndarray, algorithm: Any, **kwargs: Any) -> np.ndarray:
+    """Winners of the binary tournaments ``P`` (``(n, 2)`` indices into ``pop``), ``(n, 1)``:
+    pymoo's ``binary_tournament`` rule for NSGA-II (``comp_by_dom_and_crowding``) and its draws."""
+    n_tournaments, n_parents = P.shape
+    if n_parents != 2:
+        raise ValueError("Only implemented for binary tournament!")
+    if algorithm.tournament_type != "comp_by_dom_and_crowding":
+        raise ValueError(f"tournament type {algorithm.tournament_type!r}: only comp_by_dom_and_crowding is "
+                         f"implemented over arrays")
+    a, b = P[:, 0], P[:, 1]
+    used = np.unique(P)
+    cv = np.full(len(pop), np.nan)
+    crowding = np.full(len(pop), np.nan)
+    F = None
+    for i in used:
+        ind = pop[i]
+        cv[i] = ind.CV[0]
+        c = ind.data.get("crowding")
+        crowding[i] = np.nan if c is None else c
+        f = ind.F
+        if F is None:
+            F = np.full((len(pop), len(f)), np.nan)
+        F[i] = f
+    S = np.full(n_tournaments, np.nan)
+    if not n_tournaments:
+        return S[:, None].astype(int, copy=False)
+    infeasible = (cv[a] > 0.0) | (cv[b] > 0.0)
+    # either infeasible: the smaller violation wins
+    S[infeasible & (cv[a] < cv[b])] = a[infeasible & (cv[a] < cv[b])]
+    S[infeasible & (cv[a] > cv[b])] = b[infeasible & (cv[a] > cv[b])]
+    # both feasible: Pareto dominance (pymoo's Dominator.get_relation on the objectives), then crowding
+    better = (F[a] < F[b]).any(axis=1)
+    worse = (F[b] < F[a]).any(axis=1)
+    feasible = ~infeasible
+    S[feasible & better & ~worse] = a[feasible & better & ~worse]
+    S[feasible & worse & ~better] = b[feasible & worse & ~better]
+    open_ = feasible & np.isnan(S)
+    S[open_ & (crowding[a] > crowding[b])] = a[open_ & (crowding[a] > crowding[b])]
+    S[open_ & (crowding[a] < crowding[b])] = b[open_ & (crowding[a] < crowding[b])]
+    for i in np.flatnonzero(np.isnan(S)):  # ties: a coin each, in tournament order, as pymoo draws them
+        S[i] = algorithm.random_state.choice([a[i], b[i]])
+    return S[:, None].astype(int, copy=False)
+
+
+class RankAndCrowdingSurvival(RankAndCrowding):
+    """pymoo's ``RankAndCrowding`` (NSGA-II's survival) with its feasibility split and its
+    bookkeeping over arrays: feasible individuals by non-dominated sorting and crowding distance,
+    then the least violating infeasible ones."""
+
+    def do(self, problem: Any, pop: Any, *args: Any, n_survive: int | None = None, random_state: Any = None,
+           return_indices: bool = False, **kwargs: Any) -> Any:
+        if random_state is None:  # pymoo's default_random_state
+            random_state = np.random.default_rng(kwargs.pop("seed", None))
+        if len(pop) == 0:
+            return pop
+        n_survive = len(pop) if n_survive is None else min(n_survive, len(pop))
+        if self.filter_infeasible and problem.has_constraints():
+            cv = violations(pop)
+            ok = cv <= _feasible_tolerance(pop)
+            feas, infeas = np.where(ok)[0], np.where(~ok)[0]
+            infeas = infeas[np.argsort(cv[infeas])]
+            survivors = (Population() if len(feas) == 0 else
+                         self._do(problem, pop[feas], *args, n_survive=min(len(feas), n_survive),
+                                  random_state=random_state, **kwargs))
+            n_remaining = n_survive - len(survivors)
+            if n_remaining > 0:
+                survivors = Population.merge(survivors, pop[infeas[:n_remaining]])
+        else:
+            survivors = self._do(problem, pop, *args, n_survive=n_survive, random_state=random_state, **kwargs)
+        if return_indices:
+            where = {ind: k for k, ind in enumerate(pop)}
+            return [where[s] for s in survivors]
+        return survivors
+
+    def _do(self, problem: Any, pop: Any, *args: Any, random_state: Any = None, n_survive: int | None = None,
+            **kwargs: Any) -> Any:
+        F = np.array([ind.F for ind in pop]).astype(float, copy=False)
+        survivors: list[int] = []
+        for k, front in enumerate(self.nds.do(F, n_stop_if_ranked=n_survive)):
+            keep = np.arange(len(front))
+            if len(survivors) + len(keep) > n_survive:  # the splitting front: the most crowded leave
+                n_remove = len(survivors) + len(front) - n_survive
+                crowding = self.crowding_func.do(F[front, :], n_remove=n_remove)
+                keep = randomized_argsort(crowding, order="descending", method="numpy",
+                                          random_state=random_state)[:-n_remove]
+            else:
+                crowding = self.crowding_func.do(F[front, :], n_remove=0)
+            for j, i in enumerate(front):  # what Individual.set stores for these keys
+                pop[i].data["rank"] = k
+                pop[i].data["crowding"] = crowding[j]
+            survivors.extend(front[keep])
+        return pop[survivors]
+
+
+class ArrayNSGA2(NSGA2):
+    """pymoo's ``NSGA2`` with :func:`dominance_and_crowding_tournament` and
+    :class:`RankAndCrowdingSurvival` (unless others are given), and its optimum (the first front,
+    else the least violating design) found over arrays."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("selection", TournamentSelection(func_comp=dominance_and_crowding_tournament))
+        kwargs.setdefault("survival", RankAndCrowdingSurvival())
+        super().__init__(**kwargs)
+
+    def _set_optimum(self, **kwargs: Any) -> None:
+        cv = violations(self.pop)
+        if not np.any(cv <= _feasible_tolerance(self.pop)):
+            self.opt = self.pop[[np.argmin(cv)]]
+        else:
+            self.opt = self.pop[np.array([ind.data.get("rank") == 0 for ind in self.pop], dtype=bool)]
