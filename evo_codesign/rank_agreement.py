@@ -86,22 +86,71 @@ def rank_matrix(cfg: Config, fronts: pd.DataFrame, *, n_cells: int = 50, max_des
     cand = cand.assign(_k=cand.groupby(who.to_numpy()).cumcount().to_numpy()).sort_values("_k", kind="stable")
     cand = cand.iloc[:max_candidates]
     cells = space["cell"].sample(np.random.default_rng(seed), n_cells)
-    # every (design, cell) pair, latency only: each hardware design costed once per layer shape
     hardware = cand[[f"x_{g}" for g in space.gene_names]].to_numpy(dtype=np.int64)
     networks = np.repeat(hardware[:1], n_cells, axis=0)
     networks[:, space.slices["cell"]] = cells
-    lat = ev.metrics_product(networks, hardware, keys=("latency_ms",))["latency_ms"].reshape(n_cells, len(cand)).T
     # one row per distinct latency vector, the first candidate standing for it
-    _, rep, cls = np.unique(lat, axis=0, return_index=True, return_inverse=True)
-    keep = np.sort(rep)[:max_designs]
-    cls_of_genome = dict(zip(cand["_genome"].to_numpy(), cls.ravel()))
+    keep, L, cls = _latency_classes(ev, networks, hardware, max_designs)
+    cls_of_genome = dict(zip(cand["_genome"].to_numpy(), cls))
     row_cls = np.array([cls_of_genome.get(g, -1) for g in genome_of_row.ravel()])
-    finders = [_finders(fronts[row_cls == cls.ravel()[k]]) for k in keep]
+    finders = [_finders(fronts[row_cls == k]) for k in range(len(keep))]
     designs = cand.iloc[keep].drop(columns=["_genome", "_k", "_who"], errors="ignore")
     labels = _labels(designs, finders)
-    L = lat[keep]
     M = np.atleast_2d(spearmanr(L, axis=1).statistic) if len(L) > 1 else np.ones((1, 1))
     return pd.DataFrame(M, index=labels, columns=labels)
+
+
+#: cells every candidate is first costed on (its signature): two candidates with different
+#: signatures have different latency vectors, so only those sharing one are costed on every cell
+_SIGNATURE_CELLS = 3
+
+
+def _latencies(ev: Any, networks: np.ndarray, hardware: np.ndarray) -> np.ndarray:
+    """Latency of every hardware design (rows) on every network (columns): each pair costed on
+    its own, the same values in any batch."""
+    if not len(networks) or not len(hardware):
+        return np.zeros((len(hardware), len(networks)))
+    lat = ev.metrics_product(networks, hardware, keys=("latency_ms",))["latency_ms"]
+    return lat.reshape(len(networks), len(hardware)).T
+
+
+def _latency_classes(ev: Any, networks: np.ndarray, hardware: np.ndarray,
+                     max_designs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The candidates (``hardware``, in order) grouped by their latency vector on ``networks``:
+    ``(keep, L, cls)``, ``keep`` the first candidate of each of the first ``max_designs``
+    distinct vectors, ``L`` those vectors, ``cls[j]`` the position in ``keep`` of candidate
+    ``j``'s vector (``len(keep) + j`` when it is none of them). The same as costing every
+    candidate on every network and grouping equal rows, at a fraction of the pairs: every
+    candidate is costed on the first :data:`_SIGNATURE_CELLS` networks, and only the candidates
+    whose signature another candidate shares, or that stand for a kept vector, on the rest."""
+    s = min(_SIGNATURE_CELLS, len(networks))
+    sig = _latencies(ev, networks[:s], hardware)
+    full: dict[int, bytes] = {}
+    rows: dict[int, np.ndarray] = {}
+    groups: dict[bytes, list[int]] = {}
+    for j in range(len(hardware)):
+        groups.setdefault(sig[j].tobytes(), []).append(j)
+
+    def cost(group: list[int]) -> None:  # the group's candidates on every network
+        todo = [j for j in group if j not in full]
+        if todo:
+            rest = _latencies(ev, networks[s:], hardware[todo])
+            for j, r in zip(todo, rest):
+                rows[j] = np.concatenate([sig[j], r])
+                full[j] = rows[j].tobytes()
+
+    keep: list[int] = []
+    for j in range(len(hardware)):
+        if len(keep) >= max_designs:
+            break
+        group = groups[sig[j].tobytes()]
+        cost(group)
+        if not any(full[i] == full[j] for i in group if i < j):  # the first of its vector
+            keep.append(j)
+    where: dict[bytes | None, int] = {full[k]: n for n, k in enumerate(keep)}
+    cls = np.array([where.get(full.get(j), len(keep) + j) for j in range(len(hardware))], dtype=np.int64)
+    L = np.array([rows[k] for k in keep]).reshape(len(keep), len(networks))
+    return np.array(keep, dtype=np.int64), L, cls
 
 
 def rank_heatmap(cfg: Config, fronts: pd.DataFrame, out: Path, what: str) -> list[Path]:

@@ -119,3 +119,28 @@ def test_missing_values_are_compared_as_text():
     out, keep = distinct_designs(frame)
     assert keep.tolist() == [True, True, False, True]
     assert out["n_equivalent"].tolist() == [2, 1, 1]
+
+
+@pytest.mark.parametrize("max_designs", [2, 4, 12])
+def test_latency_classes_are_those_of_costing_every_pair(hybrid, max_designs):
+    from evo_codesign.rank_agreement import _latency_classes
+
+    space, ev = hybrid
+    rng = np.random.default_rng(5)
+    base = space.sample(rng, 6)
+    # twins (inert duplication gene) of the first, a middle and the last design, after all of them
+    X = np.vstack([_with_inert_copy(space, base[[k]])[1:] for k in (0, 3, 5)])
+    hardware = np.vstack([base, X, base[:1]])
+    networks = np.repeat(hardware[:1], 7, axis=0)
+    networks[:, space.slices["cell"]] = space["cell"].sample(rng, 7)
+    keep, L, cls = _latency_classes(ev, networks, hardware, max_designs)
+    # the reference: every pair costed, equal rows grouped (what rank_matrix did before)
+    lat = ev.metrics_product(networks, hardware, keys=("latency_ms",))["latency_ms"].reshape(7, len(hardware)).T
+    _, rep, inv = np.unique(lat, axis=0, return_index=True, return_inverse=True)
+    ref_keep = np.sort(rep)[:max_designs]
+    assert keep.tolist() == ref_keep.tolist() and np.array_equal(L, lat[ref_keep])
+    inv = inv.ravel()
+    for n, k in enumerate(ref_keep):
+        assert np.flatnonzero(cls == n).tolist() == np.flatnonzero(inv == inv[k]).tolist()
+    assert (cls[~np.isin(inv, inv[ref_keep])] >= len(keep)).all()
+    assert len(set(cls[cls >= len(keep)].tolist())) == int((cls >= len(keep)).sum())
