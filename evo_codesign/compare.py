@@ -217,6 +217,9 @@ def compare(cfg: Config, out: str | Path, *, strategies: Sequence[str] | None = 
         if not resume:
             from .feasibility import check_satisfiable
             check_satisfiable(evaluator, space_for(cfg), seed=cfg.seed)
+        prepare = getattr(getattr(evaluator, "surrogate", None), "prepare", None)
+        if callable(prepare):  # built here once, not in every forked worker
+            prepare()
         # independent runs: in parallel workers when run.n_jobs != 1 (each run is deterministic on its own)
         tasks = [(s, cfg, cfg.seed + k, out / f"seed{cfg.seed + k}", embedding, resume, evaluator, per_strategy[s])
                  for s in strategies for k in range(repeats)]

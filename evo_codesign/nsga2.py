@@ -36,9 +36,26 @@ __all__ = ["dominance_and_crowding_tournament", "RankAndCrowdingSurvival", "Arra
 
 
 def violations(pop: Any) -> np.ndarray:
-    """Each individual's total constraint violation (pymoo's ``CV``, computed once and cached by
-    pymoo), ``(n,)``."""
+    """Each individual's total constraint violation, pymoo's ``CV``, ``(n,)``. With pymoo's
+    default constraint configuration (inequalities only, no scale, power or tolerance, summed:
+    the configuration every individual of a search has) it is worked out for the whole
+    population at once from the constraint values, ``sum(max(0, g)) + 0``, bit for bit what
+    ``Individual.CV`` computes one individual at a time; otherwise it is read from each."""
+    if not len(pop):
+        return np.zeros(0)
+    if _default_violation(pop[0].config):
+        G, H = [ind.G for ind in pop], [ind.H for ind in pop]
+        if all(len(h) == 0 for h in H) and len({len(g) for g in G}) == 1:
+            G = np.array(G, dtype=float).reshape(len(pop), -1)
+            # pymoo: the inequalities' sum plus the (empty) equalities' 0.0
+            return (np.maximum(0.0, G - 0.0).sum(axis=1) if G.shape[1] else np.zeros(len(pop))) + 0.0
     return np.array([ind.CV[0] for ind in pop], dtype=float)
+
+
+def _default_violation(config: dict) -> bool:
+    ieq = config.get("cv_ieq", {})
+    return (ieq.get("eps", 0.0) == 0.0 and ieq.get("scale") is None and ieq.get("pow") is None
+            and ieq.get("func") is np.sum)
 
 
 def _feasible_tolerance(pop: Any) -> float:
@@ -59,9 +76,9 @@ def dominance_and_crowding_tournament(pop: Any, P: np.ndarray, algorithm: Any, *
     cv = np.full(len(pop), np.nan)
     crowding = np.full(len(pop), np.nan)
     F = None
+    cv[used] = violations(pop[used])
     for i in used:
         ind = pop[i]
-        cv[i] = ind.CV[0]
         c = ind.data.get("crowding")
         crowding[i] = np.nan if c is None else c
         f = ind.F

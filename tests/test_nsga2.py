@@ -87,3 +87,17 @@ def test_the_algorithm_pickles_mid_run():
     algo.next()
     again.next()
     assert np.array_equal(algo.pop.get("X"), again.pop.get("X"))
+
+
+def test_violations_are_pymoos_cv_bit_for_bit():
+    from pymoo.core.population import Population
+
+    from evo_codesign.nsga2 import violations
+
+    rng = np.random.default_rng(0)
+    for k in (0, 1, 2, 3, 5, 8, 13, 40):
+        G = rng.normal(size=(60, k)) * 10.0 ** rng.integers(-8, 8, size=(60, 1))
+        ours, pymoos = Population.new(X=np.zeros((60, 1)), G=G), Population.new(X=np.zeros((60, 1)), G=G)
+        assert np.array_equal(violations(ours), pymoos.get("CV")[:, 0])  # pymoo: one individual at a time
+    eq = Population.new(X=np.zeros((3, 1)), G=np.ones((3, 1)), H=np.full((3, 1), 0.5))  # equalities: pymoo's own
+    assert np.array_equal(violations(eq), eq.get("CV")[:, 0])

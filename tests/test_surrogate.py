@@ -360,6 +360,18 @@ def test_out_of_distribution_flags_the_all_skip_cell_not_random_cells():
     assert pickle.loads(pickle.dumps(sur)).out_of_distribution(skip)[0].tolist() == [True]
 
 
+def test_prepare_builds_the_domain_a_forked_worker_then_shares():
+    from evo_codesign.surrogate.domain import embedded_domain
+
+    embedded_domain.cache_clear()
+    sur = get_surrogate()
+    sur.prepare()
+    assert embedded_domain.cache_info().currsize == 1
+    misses = embedded_domain.cache_info().misses
+    sur.out_of_distribution(genotype_to_genome(_ALL_SKIP))
+    assert embedded_domain.cache_info().misses == misses  # the one prepare() built
+
+
 def test_predict_command_reports_ood(tmp_path, capsys):
     from evo_codesign.space import genome_to_genotype
 

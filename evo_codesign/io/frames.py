@@ -96,7 +96,8 @@ def distinct_designs(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
         return out, np.ones(len(frame), dtype=bool)
     # NaN never equals NaN in a groupby key: compare the values' text instead (pandas 3's string
     # dtype keeps a missing value missing, so it is written out as "nan" by hand)
-    groups = frame[key].astype(str).fillna("nan").agg("\x1f".join, axis=1)
+    text = frame[key].astype(str).fillna("nan").to_numpy(dtype=object)
+    groups = pd.Series(["\x1f".join(r) for r in text], index=frame.index)  # faster than a row-wise agg
     keep = ~groups.duplicated().to_numpy()
     counts = frame["n_equivalent"] if "n_equivalent" in frame else pd.Series(1, index=frame.index)
     total = counts.groupby(groups.to_numpy()).sum()

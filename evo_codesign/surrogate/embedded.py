@@ -112,6 +112,14 @@ class EmbeddedSurrogate:
         score = embedded_domain().score(as_cells(cells, who=self.name))
         return score > 1.0, score
 
+    def prepare(self) -> None:
+        """Build what :meth:`out_of_distribution` needs, once per process (the reference cells'
+        domain: 0.1-0.2 s, with 50 MB of temporaries at its peak): a process about to fork workers calls it,
+        so they share one instead of each building its own at the end of its first run."""
+        from .domain import embedded_domain
+
+        embedded_domain()
+
     def describe(self) -> dict:
         """Fit data, protocol, held-out metrics and provenance from the parameter file."""
         p = load_parameters()
