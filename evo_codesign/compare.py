@@ -42,6 +42,7 @@ from .errors import ExistingRunError, UsageError
 from .evaluate import build_evaluator
 from .io.atomic import atomic_write_text
 from .io.history import archive, archive_curve, evaluation_log
+from .io.rundir import git_revision, package_versions
 from .io.lock import folder_lock
 from .metrics import evals_to_fraction
 from .callbacks import RunsProgress, run_with_progress
@@ -217,9 +218,12 @@ def compare(cfg: Config, out: str | Path, *, strategies: Sequence[str] | None = 
         if not resume:
             from .feasibility import check_satisfiable
             check_satisfiable(evaluator, space_for(cfg), seed=cfg.seed)
+        # what every run needs once per process, worked out here once instead of in each forked
+        # worker: the surrogate's training domain, the versions and commit run.json records
         prepare = getattr(getattr(evaluator, "surrogate", None), "prepare", None)
-        if callable(prepare):  # built here once, not in every forked worker
+        if callable(prepare):
             prepare()
+        package_versions(), git_revision()
         # independent runs: in parallel workers when run.n_jobs != 1 (each run is deterministic on its own)
         tasks = [(s, cfg, cfg.seed + k, out / f"seed{cfg.seed + k}", embedding, resume, evaluator, per_strategy[s])
                  for s in strategies for k in range(repeats)]

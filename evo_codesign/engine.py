@@ -130,6 +130,7 @@ def run_until_done(state: GAState, rundir: RunDir | None, *, checkpoint_every: i
 
     algo = state.algorithm
     cache = state.problem.cache
+    saved = None  # the generation of the last checkpoint written here
     with one_blas_thread():
         while algo.has_next():
             if stop_after_gen is not None and state.gen >= stop_after_gen:
@@ -141,7 +142,8 @@ def run_until_done(state: GAState, rundir: RunDir | None, *, checkpoint_every: i
                 on_generation(state)
             if rundir is not None and state.gen % checkpoint_every == 0:
                 _checkpoint(state, rundir)
-    if rundir is not None:
+                saved = state.gen
+    if rundir is not None and saved != state.gen:  # not twice for the same state
         _checkpoint(state, rundir)
     return state
 
