@@ -16,13 +16,17 @@ What each line measures (the fastest of ``--repeats``; the figures the code's co
   Python (``main(argv)``, nothing frozen) against as the executable (``main()``, heap frozen);
 * importing scipy.stats in a process that has imported the package (what semi-decoupled search's
   workers no longer pay);
-* saving the main job's 2-D fronts figure with ``bbox_inches="tight"`` against without (its
-  constrained layout already fits it);
+* saving the main job's 2-D fronts figure with ``bbox_inches="tight"``, without (its constrained
+  layout already fits it), and in one draw (``plot.base._png_in_one_draw``: savefig draws a
+  constrained figure twice);
 * reading a run's archive metrics (2,000 logged designs): an ``EvaluationRow`` per row against
   ``io.log_columns.metric_columns``;
 * NSGA-II's survival (100 individuals, 50 survive) and 100 binary tournaments on the main job's
   population: pymoo's ``RankAndCrowding`` and ``binary_tournament`` against
-  :mod:`evo_codesign.nsga2`'s (the same survivors and winners, checked).
+  :mod:`evo_codesign.nsga2`'s (the same survivors and winners, checked);
+* the rank heatmap's matrix of a small comparison's fronts: every candidate accelerator costed on
+  all 50 cells against first on 3 (``rank_agreement._latency_classes``): (design, cell) pairs
+  costed and seconds, the same matrix (checked).
 """
 
 from __future__ import annotations
@@ -63,6 +67,35 @@ def _exit_seconds(mode: str, repeats: int) -> float:
                                check=True)
             out.append(time.time() - float(p.stdout.strip().splitlines()[-1]))
     return min(out)
+
+
+def _heatmap_pairs(fronts, repeats: int) -> None:
+    """The rank heatmap's matrix with every candidate costed on every cell against now."""
+    from evo_codesign import rank_agreement as ra
+    from evo_codesign.config import load_config
+
+    cfg = load_config(overrides={"search.budget": 400})
+    evaluator = ra.build_evaluator(cfg, ra.space_for(cfg))
+    latencies, signature, pairs = ra._latencies, ra._SIGNATURE_CELLS, []
+
+    def counted(ev, networks, hardware):
+        pairs.append(len(networks) * len(hardware))
+        return latencies(ev, networks, hardware)
+
+    def matrix(cells: int):
+        ra._SIGNATURE_CELLS = cells
+        pairs.clear()
+        M = ra.rank_matrix(cfg, fronts, evaluator=evaluator)
+        return M, sum(pairs), _best(lambda: ra.rank_matrix(cfg, fronts, evaluator=evaluator), repeats)
+
+    ra._latencies = counted
+    try:
+        (m_old, p_old, t_old), (m_new, p_new, t_new) = matrix(50), matrix(signature)
+    finally:
+        ra._latencies, ra._SIGNATURE_CELLS = latencies, signature
+    same = m_old.equals(m_new)
+    print(f"rank heatmap matrix ({len(m_new)} accelerators): every candidate on all 50 cells {p_old:,} pairs "
+          f"{t_old:.3f} s, on {signature} cells first {p_new:,} pairs {t_new:.3f} s; the same matrix: {same}")
 
 
 def _log_and_selection(cfg, d: str, repeats: int) -> None:
@@ -153,6 +186,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as d:
         res = compare(load_config(overrides={"search.budget": 400}), f"{d}/c", repeats=1, plots=False)
         _log_and_selection(cfg, d, r)
+    _heatmap_pairs(res.fronts, r)
     import evo_codesign.plot.figures  # noqa: F401  (what a comparison with figures has alive)
 
     old = _best(gc.collect, r)
@@ -177,11 +211,17 @@ def main() -> None:
     fig = fronts_figures(res.fronts, [objective_axis(o) for o in objs], three_d=False)[0]
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
+    from evo_codesign.plot.base import _png_in_one_draw
+
     FigureCanvasAgg(fig)
     old = _best(lambda: fig.savefig(io.BytesIO(), format="png", dpi=150, bbox_inches="tight"), max(3, r // 2))
     new = _best(lambda: fig.savefig(io.BytesIO(), format="png", dpi=150), max(3, r // 2))
+    one = _best(lambda: _png_in_one_draw(fig, io.BytesIO()), max(3, r // 2))
+    a, b = io.BytesIO(), io.BytesIO()
+    fig.savefig(a, format="png", dpi=150)
+    _png_in_one_draw(fig, b)
     print(f"saving the 2-D fronts figure (1 seed x 4 strategies): tight {old:.2f} s, constrained layout only "
-          f"{new:.2f} s")
+          f"{new:.2f} s, in one draw {one:.2f} s (the same bytes: {a.getvalue() == b.getvalue()})")
 
 
 if __name__ == "__main__":

@@ -17,12 +17,16 @@ marginal one: each loop runs ``--generations`` and twice as many, and the differ
 the extra generations, so one-time work (run directory, final front, pymoo's set-up) is reported
 separately as the fixed cost. Kernels are compiled before timing. The repeats are interleaved (each
 runs every loop at both lengths back to back) and the fastest repeat of each loop and length is
-kept.
+kept. Timings on a shared machine move by tens of percent between runs, so the script also counts
+each loop's Python function calls per generation (cProfile, the same marginal method), which do
+not depend on the machine's speed.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import pstats
 import tempfile
 import time
 
@@ -89,6 +93,18 @@ def _marginal(short: tuple[float, int], long: tuple[float, int]) -> tuple[float,
     return per, short[0] - per * short[1]
 
 
+def _calls(loop, c1, g1: int, c2, g2: int) -> float:
+    """Python function calls per generation of ``loop`` (marginal, as the timings)."""
+    counts = []
+    for c, g in ((c1, g1), (c2, g2)):
+        prof = cProfile.Profile()
+        prof.enable()
+        _, gens = loop(c, g)
+        prof.disable()
+        counts.append((pstats.Stats(prof).total_calls, gens))
+    return (counts[1][0] - counts[0][0]) / max(counts[1][1] - counts[0][1], 1)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--generations", type=int, default=60)
@@ -118,10 +134,13 @@ def main() -> None:
     rows = {name: _marginal(min(r[0] for r in runs), min(r[1] for r in runs)) for name, runs in trials.items()}
     print(f"space {space!r}: {space.n_var} genes, 4 objectives, population {args.pop}, {g1} and {g2} generations, "
           f"{n_extras} logged metrics per design; fastest of {args.repeats} interleaved repeats")
+    calls = {name: _calls(loop, cfg1, g1, cfg2, g2) for name, loop in loops.items()}
     for name, (per, fixed) in rows.items():
-        print(f"  {name:24s} {per * 1e3:7.2f} ms per generation   fixed {fixed:6.3f} s per run")
+        print(f"  {name:24s} {per * 1e3:7.2f} ms per generation   fixed {fixed:6.3f} s per run   "
+              f"{calls[name]:8,.0f} Python calls per generation")
     ratio = rows["ours, trivial problem"][0] / rows["bare pymoo"][0]
-    print(f"ours (trivial) / bare pymoo per generation: {ratio:.2f}x   (issue target <= 1.5x)")
+    print(f"ours (trivial) / bare pymoo per generation: {ratio:.2f}x   (issue target <= 1.5x); Python calls "
+          f"{calls['ours, trivial problem'] / calls['bare pymoo']:.2f}x")
 
 
 if __name__ == "__main__":

@@ -114,3 +114,27 @@ def test_many_seeds_share_one_marker_and_the_legend_says_so():
     assert "15 seeds pooled" in labels and not any(t.startswith("seed ") for t in labels)
     few = fronts_figures(df[df.seed <= 3], {"f_a": "a", "f_b": "b"}, three_d=False)[0]
     assert [t.get_text() for t in few.legends[0].get_texts()][1:4] == ["seed 1", "seed 2", "seed 3"]
+
+
+def test_a_png_is_savefigs_byte_for_byte_from_one_draw(tmp_path):
+    import io
+
+    from evo_codesign.plot.figures import save_figure
+
+    def figure():
+        return hv_figure(pd.DataFrame({"strategy": ["a", "a", "b", "b"], "seed": [1, 2, 1, 2],
+                                       "evaluations": [10, 10, 20, 20], "hv": [0.5, 0.6, 0.4, 0.7]}),
+                         title="a title", note="a note under the axes")
+
+    ours = save_figure(figure(), tmp_path / "x", formats=("png",))[0].read_bytes()
+    theirs = io.BytesIO()
+    figure().savefig(theirs, format="png", dpi=150)
+    assert ours == theirs.getvalue()
+    def draws(save):
+        fig, seen = figure(), []
+        fig.canvas.mpl_connect("draw_event", lambda event: seen.append(1))
+        save(fig)
+        return len(seen)
+
+    assert draws(lambda f: f.savefig(io.BytesIO(), format="png", dpi=150)) == 2  # to place the axes, to render
+    assert draws(lambda f: save_figure(f, tmp_path / "y", formats=("png",))) == 1

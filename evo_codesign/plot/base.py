@@ -107,16 +107,37 @@ def save_figure(fig: Figure, stem: str | Path, formats: Sequence[str] | None = N
         raise disk_error(stem.parent, e, "create") from None
     FigureCanvasAgg(fig)
     # A constrained layout already fits every artist into the canvas; "tight" would draw the
-    # figure twice (once to measure it): 0.63 s against 0.54 s to save the main job's 2-D
-    # fronts (benchmarks/fixed_costs.py)
-    bbox = None if isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine) else "tight"
+    # figure twice (once to measure it) (benchmarks/fixed_costs.py)
+    constrained = isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
+    bbox = None if constrained else "tight"
     paths = []
     for fmt in formats:
         p = stem.with_suffix(f".{fmt}")
         # made again from the run's files by `evo-codesign plot` / `compare --resume`: atomic, not synced
-        atomic_write_with(p, lambda buf: fig.savefig(buf, format=fmt, dpi=150, bbox_inches=bbox), durable=False)
+        if fmt == "png" and constrained:
+            atomic_write_with(p, lambda buf: _png_in_one_draw(fig, buf), durable=False)
+        else:
+            atomic_write_with(p, lambda buf: fig.savefig(buf, format=fmt, dpi=_DPI, bbox_inches=bbox),
+                              durable=False)
         paths.append(p)
     return paths
+
+
+#: the resolution figures are written at
+_DPI = 150
+
+
+def _png_in_one_draw(fig: Figure, buf) -> None:
+    """The PNG ``fig.savefig(buf, format="png", dpi=150)`` writes, byte for byte, from one draw:
+    for a figure with a layout engine, savefig draws it once without rendering, only to place the
+    axes, and then again; the canvas's own draw places and renders in one pass (the main job's
+    rank heatmap and 2-D fronts, ``benchmarks/fixed_costs.py``). What savefig's PNG writer
+    does then: ``matplotlib.image.imsave`` of the canvas's pixels."""
+    from matplotlib.image import imsave
+
+    fig.set_dpi(_DPI)
+    fig.canvas.draw()
+    imsave(buf, fig.canvas.buffer_rgba(), format="png", origin="upper", dpi=_DPI)
 
 
 class PngFile:
