@@ -1,7 +1,7 @@
 """An evaluation log's generations and metrics as columns (:func:`metric_columns`): what a
 comparison's archive reads, without an :class:`~evo_codesign.io.evaluation_log.EvaluationRow`
-per row. The binary rows of one layout of metric names are decoded as one block: 2,000 rows in
-a few milliseconds instead of tens (``benchmarks/fixed_costs.py``)."""
+per row. The binary rows of one layout of metric names are decoded as one block: a run's 2,000
+rows in 1.5 ms instead of 19 ms (``benchmarks/fixed_costs.py``, 2026-12-01)."""
 
 from __future__ import annotations
 
