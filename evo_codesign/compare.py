@@ -223,7 +223,8 @@ def compare(cfg: Config, out: str | Path, *, strategies: Sequence[str] | None = 
         prepare = getattr(getattr(evaluator, "surrogate", None), "prepare", None)
         if callable(prepare):
             prepare()
-        package_versions(), git_revision()
+        package_versions()
+        git_revision()
         # independent runs: in parallel workers when run.n_jobs != 1 (each run is deterministic on its own)
         tasks = [(s, cfg, cfg.seed + k, out / f"seed{cfg.seed + k}", embedding, resume, evaluator, per_strategy[s])
                  for s in strategies for k in range(repeats)]

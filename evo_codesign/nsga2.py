@@ -38,9 +38,10 @@ __all__ = ["dominance_and_crowding_tournament", "RankAndCrowdingSurvival", "Arra
 def violations(pop: Any) -> np.ndarray:
     """Each individual's total constraint violation, pymoo's ``CV``, ``(n,)``. With pymoo's
     default constraint configuration (inequalities only, no scale, power or tolerance, summed:
-    the configuration every individual of a search has) it is worked out for the whole
-    population at once from the constraint values, ``sum(max(0, g)) + 0``, bit for bit what
-    ``Individual.CV`` computes one individual at a time; otherwise it is read from each."""
+    the configuration every individual of a search has; the first individual's is read) it is
+    worked out for the whole population at once from the constraint values,
+    ``sum(max(0, g)) + 0``, bit for bit what ``Individual.CV`` computes one individual at a
+    time; otherwise it is read from each."""
     if not len(pop):
         return np.zeros(0)
     if _default_violation(pop[0].config):

@@ -64,7 +64,6 @@ def test_the_tournament_breaks_ties_with_the_algorithms_coins_in_order():
     for i, ind in enumerate(pop):
         ind.data["crowding"] = [1.0, 1.0, np.inf, 0.5][i]
     P = np.array([[0, 1], [0, 3], [2, 3], [1, 0], [2, 1]])
-    draws = []
     for seed in (0, 1):
         algo = Algo()
         algo.random_state = np.random.default_rng(seed)
@@ -73,7 +72,6 @@ def test_the_tournament_breaks_ties_with_the_algorithms_coins_in_order():
         # 0 vs 1: equal objectives and crowding, a coin; 0 dominates 3; 2 and 3: 2 dominates;
         # 1 vs 0: a second coin; 2 vs 1: neither dominates, 2 is less crowded
         assert S.ravel().tolist() == [rng.choice([0, 1]), 0, 2, rng.choice([1, 0]), 2]
-        draws.append(S.ravel().tolist())
     with pytest.raises(ValueError, match="comp_by_rank_and_crowding"):
         algo.tournament_type = "comp_by_rank_and_crowding"
         dominance_and_crowding_tournament(pop, P, algo)

@@ -107,7 +107,7 @@ def save_figure(fig: Figure, stem: str | Path, formats: Sequence[str] | None = N
         raise disk_error(stem.parent, e, "create") from None
     FigureCanvasAgg(fig)
     # A constrained layout already fits every artist into the canvas; "tight" would draw the
-    # figure twice (once to measure it) (benchmarks/fixed_costs.py)
+    # figure once more to measure it (benchmarks/fixed_costs.py)
     constrained = isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
     bbox = None if constrained else "tight"
     paths = []
@@ -130,14 +130,19 @@ _DPI = 150
 def _png_in_one_draw(fig: Figure, buf) -> None:
     """The PNG ``fig.savefig(buf, format="png", dpi=150)`` writes, byte for byte, from one draw:
     for a figure with a layout engine, savefig draws it once without rendering, only to place the
-    axes, and then again; the canvas's own draw places and renders in one pass (the main job's
-    rank heatmap and 2-D fronts, ``benchmarks/fixed_costs.py``). What savefig's PNG writer
-    does then: ``matplotlib.image.imsave`` of the canvas's pixels."""
+    axes, and then again; the canvas's own draw places and renders in one pass (building and
+    saving the main job's 2-D fronts: ``benchmarks/fixed_costs.py``). The pixels are then
+    written as savefig's PNG writer does, with ``matplotlib.image.imsave``. The figure keeps its
+    own resolution afterwards."""
     from matplotlib.image import imsave
 
+    own = fig.dpi
     fig.set_dpi(_DPI)
-    fig.canvas.draw()
-    imsave(buf, fig.canvas.buffer_rgba(), format="png", origin="upper", dpi=_DPI)
+    try:
+        fig.canvas.draw()
+        imsave(buf, fig.canvas.buffer_rgba(), format="png", origin="upper", dpi=_DPI)
+    finally:
+        fig.set_dpi(own)
 
 
 class PngFile:
