@@ -1,6 +1,7 @@
 """The main job's wall time, serial and on 2 workers, and 30 seeds x every strategy, in one run.
 
     python benchmarks/compare_speed.py [--repeats 3] [--budget 2000] [--seeds 30] [--workers 2] [--trials 3]
+        [--against CHECKOUT]
 
 1. ``evo-codesign compare --repeats 3 --budget 2000`` (the README's main job, embedded defaults)
    with its figures, with 1 and with ``--workers`` worker processes: each trial in a fresh
@@ -11,6 +12,10 @@
    results are identical (they must be). Medians over ``--trials``, the two settings alternating.
 2. ``--seeds`` seeds x every strategy at ``--budget`` without figures on ``--workers`` workers
    (the comparison issue's statistics need 30 seeds), in a fresh process too.
+3. ``--against CHECKOUT`` (another source tree of the package, e.g. ``git worktree add /tmp/old
+   <commit>``): its main job on ``--workers`` workers in ``--trials`` fresh processes interleaved
+   with this tree's (the machine's drift reaches both alike), medians, CPU seconds and whether the
+   per-run results are identical.
 Issue targets: main job under 5 s warm on 2 cores, >= 1.6x with 2 workers, 30 seeds under 60 s.
 """
 
@@ -18,16 +23,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
 #: one ``compare`` in this (fresh) process; prints its timings and per-run scores as JSON
 _ONE = """
-import json, sys, tempfile, time
+import json, os, sys, tempfile, time
 t0 = time.perf_counter()
 from evo_codesign.compare import compare
 from evo_codesign.config import load_config
@@ -38,18 +45,23 @@ budget, jobs, repeats, plots = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[
 cfg = load_config(overrides={"search.budget": budget, "run.n_jobs": jobs})
 with tempfile.TemporaryDirectory() as d:
     t = time.perf_counter()
+    c = os.times()
     r = compare(cfg, f"{d}/cmp", repeats=repeats, plots=plots)
     wall = time.perf_counter() - t
+    c1 = os.times()
+cpu = c1.user + c1.system + c1.children_user + c1.children_system - c.user - c.system - c.children_user - c.children_system
 cols = ["strategy", "seed", "evaluations", "hv", "hv_archive", "auc"]
-print(json.dumps({"wall": wall, "import": imported, "compile": compiled, "runs": len(r.per_run),
+print(json.dumps({"wall": wall, "cpu": cpu, "import": imported, "compile": compiled, "runs": len(r.per_run),
                   "evaluations": int(r.per_run.evaluations.sum()), "strategies": int(r.per_run.strategy.nunique()),
                   "per_run": r.per_run[cols].to_json()}))
 """
 
 
-def _compare(budget: int, jobs: int, repeats: int, plots: bool) -> dict:
+def _compare(budget: int, jobs: int, repeats: int, plots: bool, source: str | None = None) -> dict:
+    """One main job in a fresh process; ``source``: import the package from that source tree."""
+    env = dict(os.environ, PYTHONPATH=source) if source else None
     out = subprocess.run([sys.executable, "-c", _ONE, str(budget), str(jobs), str(repeats), "1" if plots else "0"],
-                         check=True, capture_output=True, text=True)
+                         check=True, capture_output=True, text=True, env=env, cwd=source or None)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -69,7 +81,11 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=30)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--trials", type=int, default=3)
+    ap.add_argument("--against", help="another source tree of the package: time its main job interleaved with this one's")
     args = ap.parse_args()
+    if args.against:
+        _against(args)
+        return
     _compare(200, 1, 1, True)  # compile or load the kernel cache once, outside every trial
     runs: dict[int, list[dict]] = {1: [], args.workers: []}
     shell: dict[int, list[float]] = {1: [], args.workers: []}
@@ -93,6 +109,24 @@ def main() -> None:
     big = _compare(args.budget, args.workers, args.seeds, False)
     print(f"{args.seeds} seeds x {big['strategies']} strategies at budget {args.budget} ({big['runs']} runs, "
           f"{big['evaluations']:,} evaluations, no figures) on {args.workers} workers: {big['wall']:.1f} s")
+
+
+def _against(args: argparse.Namespace) -> None:
+    """The main job of ``args.against`` and of this tree, trials interleaved."""
+    here = str(Path(__file__).resolve().parents[1])
+    trees = {"other": str(Path(args.against).resolve()), "this": here}
+    for source in trees.values():
+        _compare(200, 1, 1, True, source)  # each tree's kernel cache, outside every trial
+    runs: dict[str, list[dict]] = {name: [] for name in trees}
+    for _ in range(args.trials):
+        for name, source in trees.items():
+            runs[name].append(_compare(args.budget, args.workers, args.repeats, True, source))
+    print(f"main job on {args.workers} workers, {args.trials} fresh-process trials interleaved:")
+    for name, source in trees.items():
+        w = [r["wall"] for r in runs[name]]
+        print(f"  {name} ({source}): median {np.median(w):.2f} s (trials {min(w):.2f}-{max(w):.2f}), "
+              f"median {np.median([r['cpu'] for r in runs[name]]):.1f} CPU-seconds")
+    print(f"  identical per-run results: {runs['other'][0]['per_run'] == runs['this'][0]['per_run']}")
 
 
 if __name__ == "__main__":
