@@ -49,7 +49,7 @@ with tempfile.TemporaryDirectory() as d:
     r = compare(cfg, f"{d}/cmp", repeats=repeats, plots=plots)
     wall = time.perf_counter() - t
     c1 = os.times()
-cpu = c1.user + c1.system + c1.children_user + c1.children_system - c.user - c.system - c.children_user - c.children_system
+cpu = sum(c1[:4]) - sum(c[:4])  # this process and its workers, user and system
 cols = ["strategy", "seed", "evaluations", "hv", "hv_archive", "auc"]
 print(json.dumps({"wall": wall, "cpu": cpu, "import": imported, "compile": compiled, "runs": len(r.per_run),
                   "evaluations": int(r.per_run.evaluations.sum()), "strategies": int(r.per_run.strategy.nunique()),
@@ -81,7 +81,8 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=30)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--trials", type=int, default=3)
-    ap.add_argument("--against", help="another source tree of the package: time its main job interleaved with this one's")
+    ap.add_argument("--against", help="another source tree of the package: its main job timed interleaved with "
+                                      "this one's")
     args = ap.parse_args()
     if args.against:
         _against(args)
