@@ -9,7 +9,7 @@ What each line measures (the fastest of ``--repeats``; the figures the code's co
 * the canonical keys of 100 individuals: through pymoo's ``Population.get("X")`` against
   ``CanonicalKeys.of_population``;
 * the embedded surrogate's out-of-distribution domain: computing the leave-one-out threshold
-  against reading the stored one;
+  against reading the stored one; and the whole domain from scratch (time, peak memory);
 * one full garbage collection with everything a comparison has imported and built alive, against
   the same inside ``runner.frozen_heap``;
 * the interpreter's exit after a small comparison from ``evo-codesign``'s ``main``: called as from
@@ -21,6 +21,8 @@ What each line measures (the fastest of ``--repeats``; the figures the code's co
   constrained figure twice);
 * reading a run's archive metrics (2,000 logged designs): an ``EvaluationRow`` per row against
   ``io.log_columns.metric_columns``;
+* what a run writes to disk (no old way): one generation's rows in one transaction, and a
+  checkpoint's log sync, pickle and atomic write;
 * NSGA-II's survival (100 individuals, 50 survive) and 100 binary tournaments on the main job's
   population: pymoo's ``RankAndCrowding`` and ``binary_tournament`` against
   :mod:`evo_codesign.nsga2`'s (the same survivors and winners, checked);
@@ -98,6 +100,40 @@ def _heatmap_pairs(fronts, repeats: int) -> None:
           f"{t_old:.3f} s, on {signature} cells first {p_new:,} pairs {t_new:.3f} s; the same matrix: {same}")
 
 
+def _durable_io(rd, repeats: int) -> None:
+    """What a run writes beyond the search: one generation's 50 new rows in one transaction, and
+    a checkpoint (the log made durable, the state pickled, written atomically)."""
+    import pickle
+
+    from evo_codesign.io.rundir import atomic_write_bytes
+
+    state, log, rng = rd.load_checkpoint(), rd.log, np.random.default_rng(9)
+    rows = log.rows()
+    names = tuple(rows[0].extra)
+    X = np.array([rows[0].x] * 50)
+
+    def generation():
+        keys = [rng.bytes(16) for _ in range(50)]  # new designs
+        log.append_arrays(keys, 10_000, X, np.zeros((50, len(rows[0].f))), np.zeros((50, len(rows[0].g))),
+                          {m: np.zeros(50) for m in names})
+
+    append = _best(generation, repeats, 5)
+    syncs = []
+    for _ in range(max(3, repeats)):  # a sync with a generation's rows to make durable, as a checkpoint finds
+        generation()
+        t = time.perf_counter()
+        log.sync()
+        syncs.append(time.perf_counter() - t)
+    sync = min(syncs)
+    dump = _best(lambda: pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL), repeats, 5)
+    blob = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+    write = _best(lambda: atomic_write_bytes(rd.path / "checkpoint.pkl", blob), repeats, 5)
+    print(f"durable I/O: a generation's 50 rows in one transaction {append * 1e3:.2f} ms; a checkpoint: log sync "
+          f"{sync * 1e3:.2f} ms, pickle {dump * 1e3:.2f} ms ({len(blob) / 1e3:.0f} KB), atomic write "
+          f"{write * 1e3:.2f} ms (every 20 generations by default)")
+    log.close()
+
+
 def _log_and_selection(cfg, d: str, repeats: int) -> None:
     """The archive's log read and NSGA-II's selection steps, old against new."""
     from pymoo.algorithms.moo.nsga2 import binary_tournament
@@ -117,6 +153,7 @@ def _log_and_selection(cfg, d: str, repeats: int) -> None:
     new = _best(lambda: metric_columns(log, names), repeats)
     print(f"archive metrics of {log.count():,} logged designs: a row object each {old * 1e3:.1f} ms, "
           f"metric_columns {new * 1e3:.1f} ms ({old / new:.1f}x)")
+    _durable_io(RunDir(r.final_run), repeats)
     algo = RunDir(r.final_run).load_checkpoint().algorithm  # the run's NSGA-II as it ended
     pop, problem = algo.pop, algo.problem
     merged = Population.merge(pop, algo.off)
@@ -182,6 +219,15 @@ def main() -> None:
     print(f"out-of-distribution domain (2,000 cells, after drawing them): threshold computed {old:.3f} s, "
           f"stored {new:.3f} s; the same threshold: "
           f"{TrainingDomain.from_cells(cells, '').threshold == embedded_domain().threshold}")
+    import tracemalloc
+
+    whole = _best(embedded_domain.__wrapped__, r)
+    tracemalloc.start()
+    embedded_domain.__wrapped__()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    print(f"the embedded domain from scratch (cells drawn, what EmbeddedSurrogate.prepare builds once): "
+          f"{whole:.3f} s, {peak / 1e6:.0f} MB at its peak")
 
     with tempfile.TemporaryDirectory() as d:
         res = compare(load_config(overrides={"search.budget": 400}), f"{d}/c", repeats=1, plots=False)

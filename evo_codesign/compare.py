@@ -42,7 +42,6 @@ from .errors import ExistingRunError, UsageError
 from .evaluate import build_evaluator
 from .io.atomic import atomic_write_text
 from .io.history import archive, archive_curve, evaluation_log
-from .io.rundir import git_revision, package_versions
 from .io.lock import folder_lock
 from .metrics import evals_to_fraction
 from .callbacks import RunsProgress, run_with_progress
@@ -209,7 +208,7 @@ def compare(cfg: Config, out: str | Path, *, strategies: Sequence[str] | None = 
     from .jit import warm_up
 
     compile_s = warm_up()  # before any run's clock starts (worker processes load the cache themselves)
-    from .runner import frozen_heap
+    from .runner import frozen_heap, shared_before_fork
 
     with folder_lock(out, what="compare"), frozen_heap():  # the collector skips what is imported already
         _check(cfg, out, strategies, repeats, resume)
@@ -218,13 +217,7 @@ def compare(cfg: Config, out: str | Path, *, strategies: Sequence[str] | None = 
         if not resume:
             from .feasibility import check_satisfiable
             check_satisfiable(evaluator, space_for(cfg), seed=cfg.seed)
-        # what every run needs once per process, worked out here once instead of in each forked
-        # worker: the surrogate's training domain, the versions and commit run.json records
-        prepare = getattr(getattr(evaluator, "surrogate", None), "prepare", None)
-        if callable(prepare):
-            prepare()
-        package_versions()
-        git_revision()
+        shared_before_fork(evaluator)  # the surrogate's domain, run.json's versions: once, not per worker
         # independent runs: in parallel workers when run.n_jobs != 1 (each run is deterministic on its own)
         tasks = [(s, cfg, cfg.seed + k, out / f"seed{cfg.seed + k}", embedding, resume, evaluator, per_strategy[s])
                  for s in strategies for k in range(repeats)]

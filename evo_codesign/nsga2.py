@@ -72,23 +72,18 @@ def dominance_and_crowding_tournament(pop: Any, P: np.ndarray, algorithm: Any, *
     if algorithm.tournament_type != "comp_by_dom_and_crowding":
         raise ValueError(f"tournament type {algorithm.tournament_type!r}: only comp_by_dom_and_crowding is "
                          f"implemented over arrays")
-    a, b = P[:, 0], P[:, 1]
-    used = np.unique(P)
-    cv = np.full(len(pop), np.nan)
-    crowding = np.full(len(pop), np.nan)
-    F = None
-    cv[used] = violations(pop[used])
-    for i in used:
-        ind = pop[i]
-        c = ind.data.get("crowding")
-        crowding[i] = np.nan if c is None else c
-        f = ind.F
-        if F is None:
-            F = np.full((len(pop), len(f)), np.nan)
-        F[i] = f
     S = np.full(n_tournaments, np.nan)
     if not n_tournaments:
         return S[:, None].astype(int, copy=False)
+    # each individual in a tournament read once: the arrays are indexed by population position
+    a, b = P[:, 0], P[:, 1]
+    used = np.unique(P)
+    cv, crowding = np.full(len(pop), np.nan), np.full(len(pop), np.nan)
+    cv[used] = violations(pop[used])
+    crowding[used] = [np.nan if c is None else c for c in (pop[i].data.get("crowding") for i in used)]
+    F_used = np.array([pop[i].F for i in used], dtype=float)
+    F = np.full((len(pop), F_used.shape[1]), np.nan)
+    F[used] = F_used
     infeasible = (cv[a] > 0.0) | (cv[b] > 0.0)
     # either infeasible: the smaller violation wins
     S[infeasible & (cv[a] < cv[b])] = a[infeasible & (cv[a] < cv[b])]

@@ -48,7 +48,7 @@ from .errors import MissingDependencyError, UsageError
 
 __all__ = ["BatchPolicy", "evaluate_batches", "run_independent", "effective_n_jobs", "DaskSession", "dask_session",
            "evaluation_backend", "active_session", "DASK_INSTALL", "fork_safe", "fork_map", "one_blas_thread",
-           "frozen_heap"]
+           "frozen_heap", "shared_before_fork"]
 
 #: how to get the optional dask extra (pyproject.toml ``[project.optional-dependencies] dask``)
 DASK_INSTALL = "pip install -e .[dask]"
@@ -185,7 +185,7 @@ def frozen_heap() -> Iterator[None]:
     """Within the block, the objects alive at its start (imported modules, the evaluator, ...) are
     out of the cyclic garbage collector's reach (``gc.freeze``), so its full collections traverse
     only what the block creates: one full collection with a comparison's objects alive takes
-    about 0.14 s, next to nothing frozen (``benchmarks/fixed_costs.py``). Garbage among the
+    0.11-0.14 s, next to nothing frozen (``benchmarks/fixed_costs.py``). Garbage among the
     frozen objects waits for the end of the outermost block; nested blocks are one."""
     global _FROZEN_DEPTH
     if _FROZEN_DEPTH == 0:
@@ -197,6 +197,20 @@ def frozen_heap() -> Iterator[None]:
         _FROZEN_DEPTH -= 1
         if _FROZEN_DEPTH == 0:
             gc.unfreeze()
+
+
+def shared_before_fork(evaluator: Any) -> None:
+    """Work out here, once, what every run would otherwise work out in each forked worker on its
+    first run: the evaluator's surrogate's training domain (its ``prepare``, where it has one)
+    and the package versions and git commit each ``run.json`` records (both cached per process).
+    Comparisons and tuning studies call it before their runs."""
+    from .io.rundir import git_revision, package_versions
+
+    prepare = getattr(getattr(evaluator, "surrogate", None), "prepare", None)
+    if callable(prepare):
+        prepare()
+    package_versions()
+    git_revision()
 
 
 # -- forked workers --------------------------------------------------------------------------------

@@ -57,8 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command ``argv`` (default ``sys.argv[1:]``); its exit status. Without ``argv`` (the
     ``evo-codesign`` executable, ``python -m evo_codesign.cli``) the process ends next, and every
     object then alive is moved out of the garbage collector's reach first (``gc.freeze``): the
-    interpreter's last collection would otherwise traverse them all: 0.71 s against 0.07 s after a
-    small comparison (``benchmarks/fixed_costs.py``); the memory goes back to the system with the
+    interpreter's last collection would otherwise traverse them all: 0.5-0.7 s against 0.05-0.07 s
+    after a small comparison (``benchmarks/fixed_costs.py``); the memory goes back to the system with the
     process."""
     try:
         return _main(argv)

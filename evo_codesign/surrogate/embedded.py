@@ -114,9 +114,9 @@ class EmbeddedSurrogate:
 
     def prepare(self) -> None:
         """Build what :meth:`out_of_distribution` needs, once per process (the reference cells'
-        domain: 0.1-0.2 s, with 50 MB of temporaries at its peak): a process about to fork
-        workers calls it, so they share one instead of each building its own at the end of its
-        first run."""
+        domain, built from its random cells: ``benchmarks/fixed_costs.py`` gives the time and the
+        memory at its peak): a process about to fork workers calls it, so they share one instead
+        of each building its own at the end of its first run."""
         from .domain import embedded_domain
 
         embedded_domain()

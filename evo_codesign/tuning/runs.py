@@ -13,6 +13,7 @@ import numpy as np
 
 from ..config import Config, config_from_dict, config_to_dict
 from ..callbacks import run_with_progress
+from ..runner import shared_before_fork
 from ..scoring import feasible_minimised
 from .space import setting_key
 
@@ -118,6 +119,7 @@ class Runs:
             # partial result is recomputed, identically, from the start.
             if t.run_dir.exists():
                 shutil.rmtree(t.run_dir)
+        shared_before_fork(self.evaluator)
         res = run_with_progress(_run_task, tasks, n_jobs=self.cfg.run.n_jobs, progress=self.progress,
                                 summary=lambda r: (r["evaluations"], r["F"]), label=lambda t: f"{t.setting_id} s{t.seed}")
         self.results += res
