@@ -148,3 +148,17 @@ def test_frozen_heap_nests_and_ends_frozen_with_its_outermost_block():
             pass
         assert gc.get_freeze_count() >= outer  # the inner block's end leaves the outer one's objects frozen
     assert gc.get_freeze_count() == 0
+
+
+def test_shared_before_fork_prepares_the_surrogate_and_the_run_metadata():
+    from types import SimpleNamespace
+
+    from evo_codesign.io.rundir import _versions
+    from evo_codesign.runner import shared_before_fork
+
+    calls = []
+    _versions.cache_clear()
+    shared_before_fork(SimpleNamespace(surrogate=SimpleNamespace(prepare=lambda: calls.append(1))))
+    assert calls == [1] and _versions.cache_info().currsize == 1  # asked here, cached for the workers
+    shared_before_fork(SimpleNamespace())  # an evaluator without a surrogate (or one without prepare)
+    shared_before_fork(SimpleNamespace(surrogate=object()))
