@@ -145,3 +145,15 @@ def test_latency_classes_are_those_of_costing_every_pair(hybrid, max_designs):
     assert (cls[~np.isin(inv, inv[ref_keep])] >= len(keep)).all()
     assert len(np.unique(inv)) < len(hardware) - 3  # the twins share their designs' latencies
     assert len(set(cls[cls >= len(keep)].tolist())) == int((cls >= len(keep)).sum())
+
+
+@pytest.mark.parametrize("value", ["\x00", "abc", "0", "1.5", ""])
+def test_a_front_whose_design_counts_are_not_counts_is_refused_naming_the_column(tmp_path, value):
+    from evo_codesign.errors import CorruptFileError
+    from evo_codesign.io.frames import read_front
+
+    (tmp_path / "front.csv").write_text(f"f_a,f_b,n_equivalent\n1.0,2.0,3\n2.0,1.0,{value}\n")
+    with pytest.raises(CorruptFileError, match=r"front.csv: column n_equivalent holds .* in data row 2"):
+        read_front(tmp_path)
+    (tmp_path / "front.csv").write_text("f_a,f_b,n_equivalent\n1.0,2.0,3\n2.0,1.0,2.0\n")
+    assert read_front(tmp_path)["n_equivalent"].tolist() == [3, 2]

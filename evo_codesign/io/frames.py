@@ -121,6 +121,14 @@ def read_front(run_dir: str | Path) -> pd.DataFrame:
         raise CorruptFileError(f"{p}: not a readable front ({str(e).splitlines()[0][:120]})") from None
     if not any(str(c).startswith("f_") for c in front.columns):
         raise CorruptFileError(f"{p}: no objective (f_*) columns; it is not a front written by evo-codesign")
+    if "n_equivalent" in front:  # how many designs a row stands for: a whole number from 1
+        n = pd.to_numeric(front["n_equivalent"], errors="coerce")
+        bad = (~(n >= 1) | (n != np.floor(n))).to_numpy()
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise CorruptFileError(f"{p}: column n_equivalent holds {front['n_equivalent'].iloc[i]!r} in data row "
+                                   f"{i + 1}, not a count of designs")
+        front["n_equivalent"] = n.astype(np.int64)
     # one block per dtype (read_csv leaves one per column, which later slows assign()); fronts
     # written before designs were made distinct list some twice
     return distinct_designs(front)[0].copy()
