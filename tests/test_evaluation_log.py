@@ -125,3 +125,22 @@ def test_metric_columns_of_an_earlier_version_and_of_a_damaged_row(tmp_path):
     _same_columns(metric_columns(old, ("m",)), (np.array([4]), np.array([True]), {"m": np.array([3.0])}))
     with pytest.raises(CorruptFileError, match="row 2 is damaged"):
         metric_columns(EvaluationLog(_damaged_log(tmp_path / "e.sqlite"), readonly=True), ("macs_m",))
+
+
+def test_a_large_generation_goes_in_several_statements_in_order(tmp_path):
+    """More rows than one statement's parameters allow: every row, in order, the later of two
+    equal keys ignored, and the running digest the one the file gives."""
+    keys, X, F, G, extras = _arrays(n=400, seed=3)
+    keys[250] = keys[10]  # a key seen in an earlier statement of the same generation
+    keys[141] = keys[140]  # and one in the same statement
+    log = EvaluationLog(tmp_path / "e.sqlite")
+    log.started_empty()
+    assert log.append_arrays(keys, 1, X, F, G, extras) == 398
+    rows = EvaluationLog(tmp_path / "e.sqlite", readonly=True).rows()
+    kept = [i for i in range(400) if i not in (141, 250)]
+    assert [r.key for r in rows] == [keys[i].hex() for i in kept]
+    assert np.array_equal([r.x for r in rows], X[kept])
+    assert log.summary(1) == EvaluationLog(tmp_path / "e.sqlite", readonly=True).summary(1)
+    assert log.append_arrays(keys[:3] + [genome_key(np.arange(9))], 2, X[:4], F[:4], G[:4],
+                             {k: v[:4] for k, v in extras.items()}) == 1
+    assert log.summary(2) == EvaluationLog(tmp_path / "e.sqlite", readonly=True).summary(2)

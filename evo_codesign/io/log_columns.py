@@ -10,7 +10,8 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from ..errors import CorruptFileError
-from .evaluation_log import _F64, EvaluationLog
+from .evaluation_log import EvaluationLog
+from .log_format import _F64
 
 __all__ = ["metric_columns"]
 
