@@ -27,12 +27,14 @@ from typing import Any
 
 import numpy as np
 from pymoo.algorithms.moo.nsga2 import NSGA2
+from pymoo.core.evaluator import Evaluator
 from pymoo.core.population import Population
 from pymoo.operators.selection.tournament import TournamentSelection
 from pymoo.operators.survival.rank_and_crowding import RankAndCrowding
 from pymoo.util.randomized_argsort import randomized_argsort
 
-__all__ = ["dominance_and_crowding_tournament", "RankAndCrowdingSurvival", "ArrayNSGA2", "violations"]
+__all__ = ["dominance_and_crowding_tournament", "RankAndCrowdingSurvival", "ArrayNSGA2", "ArrayEvaluator",
+           "violations", "set_each"]
 
 
 def violations(pop: Any) -> np.ndarray:
@@ -75,15 +77,8 @@ def dominance_and_crowding_tournament(pop: Any, P: np.ndarray, algorithm: Any, *
     S = np.full(n_tournaments, np.nan)
     if not n_tournaments:
         return S[:, None].astype(int, copy=False)
-    # each individual in a tournament read once: the arrays are indexed by population position
     a, b = P[:, 0], P[:, 1]
-    used = np.unique(P)
-    cv, crowding = np.full(len(pop), np.nan), np.full(len(pop), np.nan)
-    cv[used] = violations(pop[used])
-    crowding[used] = [np.nan if c is None else c for c in (pop[i].data.get("crowding") for i in used)]
-    F_used = np.array([pop[i].F for i in used], dtype=float)
-    F = np.full((len(pop), F_used.shape[1]), np.nan)
-    F[used] = F_used
+    cv, crowding, F = _tournament_arrays(pop, P, algorithm)
     infeasible = (cv[a] > 0.0) | (cv[b] > 0.0)
     # either infeasible: the smaller violation wins
     S[infeasible & (cv[a] < cv[b])] = a[infeasible & (cv[a] < cv[b])]
@@ -100,6 +95,35 @@ def dominance_and_crowding_tournament(pop: Any, P: np.ndarray, algorithm: Any, *
     for i in np.flatnonzero(np.isnan(S)):  # ties: a coin each, in tournament order, as pymoo draws them
         S[i] = algorithm.random_state.choice([a[i], b[i]])
     return S[:, None].astype(int, copy=False)
+
+
+def _tournament_arrays(pop: Any, P: np.ndarray, algorithm: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Violation, crowding distance and objectives by population position, each individual read
+    once. An :class:`ArrayNSGA2` mating (several rounds of tournaments on the same population
+    while duplicates are replaced) reads the whole population once and keeps the arrays until
+    its mating ends; otherwise only the individuals in ``P`` are read (the rest are NaN)."""
+    held = getattr(algorithm, "_mating_arrays", None)
+    if held and held[0] is pop:
+        return held[1]
+    whole = held is not None  # in an ArrayNSGA2's mating
+    used = np.arange(len(pop)) if whole else np.unique(P)
+    inds = pop[used]
+    try:
+        F_used = np.array([ind.F for ind in inds], dtype=float)
+    except ValueError:  # objectives missing on some individual: read only those in the tournaments
+        if not whole:
+            raise
+        used, whole = np.unique(P), False
+        inds = pop[used]
+        F_used = np.array([ind.F for ind in inds], dtype=float)
+    cv, crowding = np.full(len(pop), np.nan), np.full(len(pop), np.nan)
+    cv[used] = violations(inds)
+    crowding[used] = [np.nan if c is None else c for c in (ind.data.get("crowding") for ind in inds)]
+    F = np.full((len(pop), F_used.shape[1]), np.nan)
+    F[used] = F_used
+    if whole:
+        algorithm._mating_arrays = (pop, (cv, crowding, F))
+    return cv, crowding, F
 
 
 class RankAndCrowdingSurvival(RankAndCrowding):
@@ -152,6 +176,32 @@ class RankAndCrowdingSurvival(RankAndCrowding):
         return pop[survivors]
 
 
+def set_each(pop: Any, key: str, values: Any) -> None:
+    """``pop.set(key, values)`` for one value per individual, as pymoo stores them (a row that
+    is a view of a larger array is copied, so no individual holds the whole batch), without
+    ``Population.set``'s per-call bookkeeping; anything else goes to pymoo's own."""
+    if not (hasattr(values, "__len__") and not isinstance(values, str)) or len(values) != len(pop):
+        pop.set(key, values)
+        return
+    for ind, v in zip(pop, values):
+        if isinstance(v, np.ndarray) and not v.flags["OWNDATA"]:
+            v = v.copy()
+        ind.set(key, v)
+
+
+class ArrayEvaluator(Evaluator):
+    """pymoo's ``Evaluator`` storing each evaluated value through :func:`set_each`."""
+
+    def _eval(self, problem: Any, pop: Any, evaluate_values_of: Any, **kwargs: Any) -> None:
+        out = problem.evaluate(np.array([ind.X for ind in pop]), return_values_of=evaluate_values_of,
+                               return_as_dictionary=True, **kwargs)
+        for key, val in out.items():
+            if val is not None:
+                set_each(pop, key, val)
+        for ind in pop:
+            ind.evaluated.update(out.keys())
+
+
 class ArrayNSGA2(NSGA2):
     """pymoo's ``NSGA2`` with :func:`dominance_and_crowding_tournament` and
     :class:`RankAndCrowdingSurvival` (unless others are given), and its optimum (the first front,
@@ -160,7 +210,20 @@ class ArrayNSGA2(NSGA2):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("selection", TournamentSelection(func_comp=dominance_and_crowding_tournament))
         kwargs.setdefault("survival", RankAndCrowdingSurvival())
+        kwargs.setdefault("evaluator", ArrayEvaluator())
         super().__init__(**kwargs)
+
+    #: in a mating: the population it selects from and its tournament arrays
+    #: (:func:`_tournament_arrays`), ``()`` until the first tournament; ``None`` outside a
+    #: mating, so checkpoints never hold them
+    _mating_arrays: Any = None
+
+    def _infill(self) -> Any:
+        self._mating_arrays = ()
+        try:
+            return super()._infill()
+        finally:
+            self._mating_arrays = None
 
     def _set_optimum(self, **kwargs: Any) -> None:
         cv = violations(self.pop)

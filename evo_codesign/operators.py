@@ -14,15 +14,19 @@
 from __future__ import annotations
 
 import hashlib
+from copy import deepcopy
 from typing import Any
 
 import numpy as np
 from pymoo.core.crossover import Crossover
 from pymoo.core.duplicate import DuplicateElimination
 from pymoo.core.mutation import Mutation
+from pymoo.core.population import Population
 from pymoo.core.repair import Repair
 from pymoo.core.sampling import Sampling
+from pymoo.core.variable import get as _variable_value
 
+from .nsga2 import set_each
 from .space.cell import CellSegment, canonicalize
 from .space.joint import JointSpace
 
@@ -71,11 +75,27 @@ class CanonicalKeys:
         return self._keys([r.tobytes() for r in A])
 
     def of_population(self, pop: Any) -> list[bytes]:
-        """The keys of a pymoo population's genomes, read one individual at a time rather than
-        through ``pop.get("X")``, which duplicate elimination asks several times a generation
-        (100 individuals: 49 against 92 us, ``benchmarks/fixed_costs.py``)."""
-        return self._keys([x.tobytes() if x.dtype == np.int64 else np.rint(x).astype(np.int64).tobytes()
-                           for x in (ind.X for ind in pop)])
+        """The keys of a pymoo population's genomes. Duplicate elimination asks for the same
+        individuals several times a generation, so each individual carries its key beside the
+        genome it was computed from (``_evo_key``: the ``X`` array object and the key); a genome
+        set anew (pymoo always sets a new array) is keyed anew. The rest are read one individual
+        at a time rather than through ``pop.get("X")`` (``benchmarks/fixed_costs.py``)."""
+        keys: list[bytes | None] = []
+        todo: list[int] = []
+        for i, ind in enumerate(pop):
+            held = ind.__dict__.get("_evo_key")
+            if held is not None and held[0] is ind.X:
+                keys.append(held[1])
+            else:
+                keys.append(None)
+                todo.append(i)
+        if todo:
+            xs = [pop[i].X for i in todo]
+            for i, x, k in zip(todo, xs, self._keys([x.tobytes() if x.dtype == np.int64 else
+                                                     np.rint(x).astype(np.int64).tobytes() for x in xs])):
+                pop[i].__dict__["_evo_key"] = (x, k)
+                keys[i] = k
+        return keys  # type: ignore[return-value]
 
     def _keys(self, raw: list[bytes]) -> list[bytes]:
         """The keys of int64 genome rows given as their bytes."""
@@ -90,6 +110,13 @@ class CanonicalKeys:
             for i, k in zip(missing, K):
                 memo[raw[i]] = genome_key(k)
         return [memo[r] for r in raw]
+
+
+def _population_of(X: np.ndarray) -> Population:
+    """``Population.new("X", X)``: one new individual per row, each with its own copy."""
+    pop = Population.empty(len(X))
+    set_each(pop, "X", X)
+    return pop
 
 
 class SpaceSampling(Sampling):
@@ -116,6 +143,25 @@ class BlockUniformCrossover(Crossover):
             self._block_of[idx] = b
         self._n_blocks = len(blocks)
 
+    def do(self, problem, pop, parents=None, *args, random_state=None, **kwargs):
+        """pymoo's ``Crossover.do`` (the same draws and children) with the parents' genomes read
+        once per individual and the children set directly, not through ``Individual.get`` /
+        ``Population.set`` per gene vector."""
+        if random_state is None:  # pymoo's default_random_state
+            random_state = np.random.default_rng(kwargs.pop("seed", None))
+        matings = pop if parents is None else [[pop[i] for i in mating] for mating in parents]
+        X = np.swapaxes(np.array([[parent.X for parent in mating] for mating in matings]), 0, 1)
+        if self.vtype is not None:
+            X = X.astype(self.vtype)
+        _, n_matings, n_var = X.shape
+        Xp = np.empty(shape=(self.n_offsprings, n_matings, n_var), dtype=X.dtype)
+        cross = random_state.random(n_matings) < _variable_value(self.prob, size=n_matings)
+        if np.any(cross):
+            Q = self._do(problem, X, *args, random_state=random_state, **kwargs)
+            Xp[:, cross] = Q[:, cross]
+        Xp[:, ~cross] = X[:, ~cross]  # two parents, two children: the parents themselves
+        return _population_of(Xp.reshape(-1, n_var))
+
     def _do(self, problem, X, *args, random_state=None, **kwargs):
         rng = _rng(random_state)
         _, n_matings, _ = X.shape
@@ -141,6 +187,18 @@ class SpaceMutation(Mutation):
         self.long_jump = long_jump
         self._n = space.n_choices
         self._ordinal = space.ordinal_mask
+
+    def do(self, problem, pop, inplace=True, *args, random_state=None, **kwargs):
+        """pymoo's ``Mutation.do`` (the same draws) with the genomes read and set once per
+        individual, not through ``Population.get`` / ``Population.set``."""
+        if random_state is None:  # pymoo's default_random_state
+            random_state = np.random.default_rng(kwargs.pop("seed", None))
+        if not inplace:
+            pop = deepcopy(pop)
+        Xp = self._do(problem, np.array([ind.X for ind in pop]), *args, random_state=random_state, **kwargs)
+        mut = random_state.random(size=len(pop)) <= _variable_value(self.prob, size=len(pop))
+        set_each(pop[mut], "X", Xp[mut])
+        return pop
 
     def _do(self, problem, X, *args, random_state=None, **kwargs):
         rng = _rng(random_state)
@@ -171,6 +229,14 @@ class SpaceRepair(Repair):
     def __init__(self, space: JointSpace) -> None:
         super().__init__()
         self.space = space
+
+    def do(self, problem, pop, **kwargs):
+        """pymoo's ``Repair.do``, the repaired genomes stored through :func:`~evo_codesign.nsga2.set_each`."""
+        X = np.array([ind.X for ind in pop])
+        if self.vtype is not None:
+            X = X.astype(self.vtype)
+        set_each(pop, "X", self._do(problem, X, **kwargs))
+        return pop
 
     def _do(self, problem, X, **kwargs):
         return self.space.repair(np.asarray(X))

@@ -99,3 +99,58 @@ def test_violations_are_pymoos_cv_bit_for_bit():
         assert np.array_equal(violations(ours), pymoos.get("CV")[:, 0])  # pymoo: one individual at a time
     eq = Population.new(X=np.zeros((3, 1)), G=np.ones((3, 1)), H=np.full((3, 1), 0.5))  # equalities: pymoo's own
     assert np.array_equal(violations(eq), eq.get("CV")[:, 0])
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_matings_of_several_rounds_are_pymoos_bit_for_bit(seed):
+    """pymoo's integer recipe on a coarse grid: duplicate children are common, so a generation's
+    mating runs several rounds of tournaments on one population, which read it once
+    (``_tournament_arrays``); runs stay pymoo's own NSGA2's."""
+    from pymoo.operators.crossover.sbx import SBX
+    from pymoo.operators.mutation.pm import PM
+    from pymoo.operators.repair.rounding import RoundingRepair
+    from pymoo.operators.sampling.rnd import IntegerRandomSampling
+    from pymoo.operators.selection.tournament import TournamentSelection
+
+    rounds = []
+
+    def counting(pop, P, algorithm, **kwargs):
+        rounds.append((algorithm.n_gen, bool(algorithm._mating_arrays)))  # was the population read already?
+        return dominance_and_crowding_tournament(pop, P, algorithm, **kwargs)
+
+    def recipe():
+        return dict(pop_size=20, n_offsprings=14, sampling=IntegerRandomSampling(),
+                    crossover=SBX(prob=0.9, eta=15, vtype=float, repair=RoundingRepair()),
+                    mutation=PM(eta=15, vtype=float, repair=RoundingRepair()), eliminate_duplicates=True)
+
+    traces = []
+    for algo in (NSGA2(**recipe()), ArrayNSGA2(selection=TournamentSelection(func_comp=counting), **recipe())):
+        t = _Trace()
+        res = minimize(_Coarse(1), algo, ("n_gen", 25), seed=seed, callback=t)
+        traces.append(t.pops)
+    ref, got = traces
+    for a, b in zip(ref, got):
+        for u, v in zip(a, b):
+            assert np.array_equal(u, v)
+    gens = [g for g, _ in rounds]
+    assert max(gens.count(g) for g in set(gens)) > 1  # some mating took several rounds
+    assert sum(again for _, again in rounds) == len(rounds) - len(set(gens))  # read once per mating
+    assert res.algorithm._mating_arrays is None  # nothing of a mating outlives it (or is checkpointed)
+
+
+def test_set_each_stores_what_pymoo_stores():
+    from pymoo.core.population import Population
+
+    from evo_codesign.nsga2 import set_each
+
+    F = np.arange(12.0).reshape(4, 3)
+    ours, pymoos = Population.new(X=np.zeros((4, 1))), Population.new(X=np.zeros((4, 1)))
+    set_each(ours, "F", F)
+    pymoos.set("F", F)
+    assert all(np.array_equal(a.F, b.F) and a.F.flags["OWNDATA"] for a, b in zip(ours, pymoos))
+    set_each(ours, "tag", [1, 2, 3, 4])  # not an attribute: pymoo keeps it in the individual's data
+    assert [ind.get("tag") for ind in ours] == [1, 2, 3, 4]
+    set_each(ours, "tag", 7)  # one value for all: pymoo's own broadcast
+    assert [ind.get("tag") for ind in ours] == [7] * 4
+    with pytest.raises(Exception, match="do not match"):
+        set_each(ours, "F", F[:2])

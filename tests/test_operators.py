@@ -65,3 +65,59 @@ def test_repair_and_duplicates():
     assert len(kept) == 5
     other = Population.new("X", X[:2])
     assert len(CanonicalDuplicates(SPACE).do(Population.new("X", X), other)) == 3
+
+
+def _pymoo_do(cls, op, *args, **kwargs):
+    """The operator's step as pymoo's own base class does it (per-individual get and set)."""
+    return cls.do(op, *args, **kwargs)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_operator_steps_are_pymoos_bit_for_bit(seed):
+    from pymoo.core.crossover import Crossover
+    from pymoo.core.mutation import Mutation
+    from pymoo.core.repair import Repair
+    rng = np.random.default_rng(seed)
+    X = SPACE.sample(rng, 24)
+    for genomes in (X, X.astype(float)):  # pymoo hands both kinds around
+        parents = rng.integers(0, len(X), (11, 2))
+        cx = BlockUniformCrossover(SPACE, prob=0.7)
+        ours = cx.do(PROBLEM, Population.new("X", genomes), parents, random_state=np.random.default_rng(seed))
+        theirs = _pymoo_do(Crossover, cx, PROBLEM, Population.new("X", genomes), parents,
+                           random_state=np.random.default_rng(seed))
+        assert ours.get("X").dtype == theirs.get("X").dtype
+        assert np.array_equal(ours.get("X"), theirs.get("X"))
+        assert all(ind.X.flags["OWNDATA"] for ind in ours)  # no child holds the batch
+        mu = SpaceMutation(SPACE, prob=0.6, prob_var=0.2)
+        r1, r2 = np.random.default_rng(seed), np.random.default_rng(seed)
+        a = mu.do(PROBLEM, Population.new("X", genomes), random_state=r1)
+        b = _pymoo_do(Mutation, mu, PROBLEM, Population.new("X", genomes), random_state=r2)
+        assert np.array_equal(a.get("X"), b.get("X")) and a.get("X").dtype == b.get("X").dtype
+        assert r1.random() == r2.random()  # the same draws, in the same number
+        raw = genomes.copy()
+        raw[::3, 40] = 99
+        a = SpaceRepair(SPACE).do(PROBLEM, Population.new("X", raw))
+        b = _pymoo_do(Repair, SpaceRepair(SPACE), PROBLEM, Population.new("X", raw))
+        assert np.array_equal(a.get("X"), b.get("X")) and all(ind.X.flags["OWNDATA"] for ind in a)
+
+
+def test_an_individual_carries_its_key_until_its_genome_is_set_anew():
+    import copy
+    import pickle
+
+    from evo_codesign.operators import CanonicalKeys
+    rng = np.random.default_rng(4)
+    X = SPACE.sample(rng, 6)
+    keys = CanonicalKeys(SPACE)
+    pop = Population.new("X", X)
+    first = keys.of_population(pop)
+    assert first == keys(X)
+    assert all(ind.__dict__["_evo_key"][0] is ind.X for ind in pop)
+    # a new genome (pymoo always sets a new array) is keyed anew, not from what it carried
+    pop[0].X = X[1].copy()
+    assert keys.of_population(pop)[0] == first[1]
+    # copies and checkpoints carry genome and key together
+    for other in (copy.deepcopy(pop), pickle.loads(pickle.dumps(pop))):
+        assert all(ind.__dict__["_evo_key"][0] is ind.X for ind in other)
+        assert keys.of_population(other) == keys(other.get("X"))
+    assert CanonicalKeys(SPACE).of_population(pop) == keys.of_population(pop)  # a fresh memory agrees

@@ -226,3 +226,40 @@ def test_canonicalize_is_idempotent_and_order_free():
             a, b = c * 16 + 4 * k, c * 16 + 4 * k + 2
             Y[:, [a, a + 1, b, b + 1]] = X[:, [b, b + 1, a, a + 1]]
     assert np.array_equal(canonicalize(Y), C1)
+
+
+def test_canonicalize_sorts_each_nodes_two_edges_by_input_then_op():
+    from evo_codesign.space.cell import N_NODES, OPS
+    rng = np.random.default_rng(7)
+    X = np.vstack([CellSegment().sample(rng, 300), rng.integers(0, 7, (300, 32))])  # also equal edges
+    C = canonicalize(X)
+    for x, c in zip(X, C):
+        want = x.copy()
+        for node in range(2 * N_NODES):  # a node's pairs (op, input) are genes 4k..4k+3
+            a, b = x[4 * node:4 * node + 2], x[4 * node + 2:4 * node + 4]
+            if b[1] * len(OPS) + b[0] < a[1] * len(OPS) + a[0]:
+                want[4 * node:4 * node + 4] = np.concatenate([b, a])
+        assert np.array_equal(c, want)
+    assert np.array_equal(canonicalize(X[3]), C[3]) and canonicalize(X[:0]).shape == (0, 32)
+    assert np.array_equal(canonicalize(X.astype(float)), C) and C.dtype == np.int64
+
+
+def test_joint_repair_is_each_segments_repair():
+    from evo_codesign.space.base import Segment
+    from evo_codesign.space.joint import JointSpace
+
+    class Halving(Segment):  # a segment with its own repair, not just a structural rule
+        def repair(self, X):
+            return super().repair(X) // 2
+
+    space = make_space("cell", "hybrid")
+    odd = Halving("odd", [space["accelerator"].genes[0]])
+    joint = JointSpace([*space.segments, odd])
+    rng = np.random.default_rng(3)
+    X = rng.integers(-3, 12, (500, joint.n_var))
+    before = X.copy()
+    R = joint.repair(X)
+    want = np.concatenate([s.repair(X[:, joint.slices[s.name]]) for s in joint.segments], axis=1)
+    assert np.array_equal(R, want) and R.dtype == want.dtype
+    assert np.array_equal(joint.repair(X[5]), want[5])
+    assert np.array_equal(X, before)  # the input is never changed

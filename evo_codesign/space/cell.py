@@ -208,17 +208,11 @@ def canonicalize(X: Any, *, segment: CellSegment | None = None) -> np.ndarray:
     """
     seg = _seg(segment)
     A, was_1d = as_genome_batch(X, seg.n_var, what="cell")
-    A = A.copy()
-    for c in range(2):
-        for k in range(N_NODES):
-            pa, pb = _op_pos(c, 2 * k), _op_pos(c, 2 * k + 1)
-            key_a = A[:, pa + 1] * len(OPS) + A[:, pa]
-            key_b = A[:, pb + 1] * len(OPS) + A[:, pb]
-            swap = key_b < key_a
-            if swap.any():
-                tmp = A[swap, pa:pa + 2].copy()
-                A[swap, pa:pa + 2] = A[swap, pb:pb + 2]
-                A[swap, pb:pb + 2] = tmp
+    # (design, node of either cell, edge, [op, input]): a node's two (op, input) pairs are adjacent
+    E = np.ascontiguousarray(A).reshape(len(A), len(CELL_TYPES) * N_NODES, 2, 2)
+    key = E[..., 1] * len(OPS) + E[..., 0]
+    swap = key[..., 1] < key[..., 0]
+    A = np.where(swap[:, :, None, None], E[:, :, ::-1], E).reshape(A.shape)
     return A[0] if was_1d else A
 
 

@@ -120,8 +120,16 @@ class JointSpace:
         return A[0]
 
     def repair(self, X: Any) -> np.ndarray:
+        """Every segment's :meth:`Segment.repair` on its genes: one clip of the whole genome, then
+        each segment's structural rule on its own (in place on the clipped copy)."""
         A, was_1d = self._batch(X)
-        R = np.concatenate([s.repair(A[:, self.slices[s.name]]) for s in self.segments], axis=1)
+        R = np.minimum(np.maximum(A, self.xl), self.xu)  # integers: np.clip's values, without its wrapper
+        for s in self.segments:
+            sl = self.slices[s.name]
+            if type(s).repair is not Segment.repair:  # a segment with its own repair
+                R[:, sl] = s.repair(A[:, sl])
+            elif type(s)._repair_structure is not Segment._repair_structure:
+                R[:, sl] = s._repair_structure(R[:, sl])
         return R[0] if was_1d else R
 
     def sample(self, rng: np.random.Generator, n: int | None = None) -> np.ndarray:
