@@ -15,7 +15,13 @@ instead of 0.48 ms (``benchmarks/fixed_costs.py``, 2026-12-01):
 * :class:`RankAndCrowdingSurvival`: pymoo's ``RankAndCrowding`` (``Survival.do`` with the
   feasibility split, then non-dominated sorting and crowding), the split from one violation per
   individual;
-* :class:`ArrayNSGA2`: pymoo's ``NSGA2`` with both, and its optimum found from the same arrays.
+* :class:`ArrayEvaluator`: pymoo's ``Evaluator`` storing objectives and constraints with
+  :func:`set_each` (what ``Population.set`` stores, one individual at a time, without its
+  per-call bookkeeping; the search's crossover, mutation and repair store genomes the same way);
+* :class:`ArrayNSGA2`: pymoo's ``NSGA2`` with all three, and its optimum found from the same
+  arrays. A generation's mating runs rounds of tournaments until it has enough children that are
+  not duplicates (often several, as integer children repeat designs); the rounds read the
+  population once.
 
 The same seed gives the same runs as pymoo's own ``NSGA2`` bit for bit (``tests/test_nsga2.py``
 runs both side by side).

@@ -9,6 +9,11 @@
   step, or further with probability ``long_jump``), cell inputs avoid their node partner's input.
 * :class:`SpaceRepair` maps anything onto the space; :class:`CanonicalDuplicates` treats designs
   whose cells differ only in the order of a node's two edges as the same design.
+
+Crossover, mutation and repair keep pymoo's ``do`` (its random draws, in its order, and what it
+stores on each individual) but read and set the genomes one individual at a time instead of
+through ``Population.get`` / ``Population.set`` (``tests/test_operators.py`` checks them against
+pymoo's own ``do`` bit for bit).
 """
 
 from __future__ import annotations
