@@ -17,9 +17,10 @@ marginal one: each loop runs ``--generations`` and twice as many, and the differ
 the extra generations, so one-time work (run directory, final front, pymoo's set-up) is reported
 separately as the fixed cost. Kernels are compiled before timing. The repeats are interleaved (each
 runs every loop at both lengths back to back) and the fastest repeat of each loop and length is
-kept. Timings on a shared machine move by tens of percent between runs, so the script also counts
-each loop's Python function calls per generation (cProfile, the same marginal method), which do
-not depend on the machine's speed.
+kept; each repeat's own ratio (its loops ran seconds apart) is given too, as a median and range.
+Timings on a shared machine move by tens of percent between runs, so the script also counts each
+loop's Python function calls per generation (cProfile, the same marginal method), which do not
+depend on the machine's speed.
 """
 
 from __future__ import annotations
@@ -139,8 +140,14 @@ def main() -> None:
         print(f"  {name:24s} {per * 1e3:7.2f} ms per generation   fixed {fixed:6.3f} s per run   "
               f"{calls[name]:8,.0f} Python calls per generation")
     ratio = rows["ours, trivial problem"][0] / rows["bare pymoo"][0]
+    # each repeat's own ratio: its two loops ran seconds apart, so a slow or fast spell of the
+    # machine reaches both
+    each = sorted(_marginal(*o)[0] / _marginal(*b)[0]
+                  for o, b in zip(trials["ours, trivial problem"], trials["bare pymoo"]))
     print(f"ours (trivial) / bare pymoo per generation: {ratio:.2f}x   (issue target <= 1.5x); Python calls "
           f"{calls['ours, trivial problem'] / calls['bare pymoo']:.2f}x")
+    print(f"  the same ratio repeat by repeat: median {float(np.median(each)):.2f}x, "
+          f"from {each[0]:.2f}x to {each[-1]:.2f}x over {len(each)} repeats")
 
 
 if __name__ == "__main__":

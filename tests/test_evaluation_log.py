@@ -127,9 +127,9 @@ def test_metric_columns_of_an_earlier_version_and_of_a_damaged_row(tmp_path):
         metric_columns(EvaluationLog(_damaged_log(tmp_path / "e.sqlite"), readonly=True), ("macs_m",))
 
 
-def test_a_large_generation_goes_in_several_statements_in_order(tmp_path):
-    """More rows than one statement's parameters allow: every row, in order, the later of two
-    equal keys ignored, and the running digest the one the file gives."""
+def test_a_large_generation_keeps_its_order_and_first_keys_and_the_files_digest(tmp_path):
+    """400 rows in one generation: every row, in order, the later of two equal keys ignored, and
+    the running digest the one the file gives."""
     keys, X, F, G, extras = _arrays(n=400, seed=3)
     keys[250] = keys[10]  # a key seen in an earlier statement of the same generation
     keys[141] = keys[140]  # and one in the same statement

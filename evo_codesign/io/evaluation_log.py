@@ -33,8 +33,8 @@ from urllib.parse import quote
 import numpy as np
 
 from ..errors import CorruptFileError, DiskError, EvoCodesignError, LogMismatchError, RunInUseError
-from .log_format import (_F64, _I32, _MAX_PARAMETERS, _MOD, _TABLE_V1, _TABLES_V2, _binary_row_hash, _extras_rows,
-                         _is_number, _jsonable, _numeric_array, _row_hash)
+from .log_format import (_F64, _I32, _MOD, _TABLE_V1, _TABLES_V2, _extras_rows, _is_number, _jsonable, _numeric_array,
+                         _row_hash)
 
 __all__ = ["EvaluationRow", "EvaluationLog", "LOG_NAME"]
 
@@ -273,18 +273,11 @@ class EvaluationLog:
     def _insert(self, db: sqlite3.Connection, data: list[tuple]) -> int:
         table, cols = (("evaluations", "key, gen, x, f, g, extra") if self._v1
                        else ("rows", "key, gen, x, f, g, layout, extra"))
-        width = len(data[0])
-        # rows in statements of many VALUES each (SQLite steps one statement instead of one per
-        # row), within the 999 parameters any SQLite build takes; rows are inserted in order
-        per = _MAX_PARAMETERS // width
+        marks = ",".join("?" * len(data[0]))
         before = db.total_changes
         try:
             db.execute("BEGIN IMMEDIATE")
-            for start in range(0, len(data), per):
-                chunk = data[start:start + per]
-                marks = ",".join(["(" + ",".join("?" * width) + ")"] * len(chunk))
-                db.execute(f"INSERT OR IGNORE INTO {table} ({cols}) VALUES {marks}",
-                           [v for row in chunk for v in row])
+            db.executemany(f"INSERT OR IGNORE INTO {table} ({cols}) VALUES ({marks})", data)
             db.execute("COMMIT")
         except BaseException as e:
             if db.in_transaction:  # SQLite may have rolled back already (a failed COMMIT on a full disk)
@@ -298,11 +291,10 @@ class EvaluationLog:
         added = db.total_changes - before
         if self._digest is not None:
             if added == len(data):
-                row_hash = _row_hash if self._v1 else _binary_row_hash  # the rows as append_arrays built them
                 for r in data:
                     entry = self._digest.setdefault(r[1], [0, 0])
                     entry[0] += 1
-                    entry[1] = (entry[1] + row_hash(r)) % _MOD
+                    entry[1] = (entry[1] + _row_hash(r)) % _MOD
             else:  # some keys were there already: recount from the file when next asked
                 self._digest = None
         return added

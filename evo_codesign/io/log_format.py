@@ -23,7 +23,6 @@ _MOD = 2 ** 128
 _I32, _F64 = np.dtype("<i4"), np.dtype("<f8")
 _BINARY_TYPES = (bytes, int, bytes, bytes, bytes, int, bytes)
 _HEAD = struct.Struct("<qq5I")
-_MAX_PARAMETERS = 999  # SQLITE_MAX_VARIABLE_NUMBER of SQLite builds before 3.32 (32766 since)
 
 
 def _row_hash(raw: tuple) -> int:
@@ -33,17 +32,11 @@ def _row_hash(raw: tuple) -> int:
         key, gen, x, f, g, extra = raw
         h = hashlib.blake2b("\x1f".join((key, str(gen), x, f, g, extra)).encode(), digest_size=16)
     elif len(raw) == 7 and _BINARY_TYPES == tuple(map(type, raw)):  # a binary row as written
-        return _binary_row_hash(raw)
+        key, gen, x, f, g, layout, extra = raw
+        h = hashlib.blake2b(_HEAD.pack(gen, layout, len(key), len(x), len(f), len(g), len(extra))
+                            + key + x + f + g + extra, digest_size=16)
     else:  # a damaged row: any hash, never an error
         h = hashlib.blake2b(repr(raw).encode(), digest_size=16)
-    return int.from_bytes(h.digest(), "big")
-
-
-def _binary_row_hash(raw: tuple) -> int:
-    """:func:`_row_hash` of a binary row (key, gen, x, f, g, layout, extra: bytes and ints)."""
-    key, gen, x, f, g, layout, extra = raw
-    h = hashlib.blake2b(_HEAD.pack(gen, layout, len(key), len(x), len(f), len(g), len(extra))
-                        + key + x + f + g + extra, digest_size=16)
     return int.from_bytes(h.digest(), "big")
 
 
