@@ -15,10 +15,13 @@ instead of 0.48 ms (``benchmarks/fixed_costs.py``, 2026-12-01):
 * :class:`RankAndCrowdingSurvival`: pymoo's ``RankAndCrowding`` (``Survival.do`` with the
   feasibility split, then non-dominated sorting and crowding), the split from one violation per
   individual;
-* :class:`ArrayNSGA2`: pymoo's ``NSGA2`` with both, and its optimum found from the same arrays.
-  A generation's mating runs rounds of tournaments until it has enough children that are not
-  duplicates (often several, as integer children repeat designs); the rounds read the population
-  once.
+* :class:`ArrayEvaluator`: pymoo's ``Evaluator`` storing objectives and constraints with
+  :func:`set_each` (what ``Population.set`` stores, one individual at a time, without its
+  per-call bookkeeping; the search's crossover, mutation and repair store genomes the same way);
+* :class:`ArrayNSGA2`: pymoo's ``NSGA2`` with all three, and its optimum found from the same
+  arrays. A generation's mating runs rounds of tournaments until it has enough children that are
+  not duplicates (often several, as integer children repeat designs); the rounds read the
+  population once.
 
 The same seed gives the same runs as pymoo's own ``NSGA2`` bit for bit (``tests/test_nsga2.py``
 runs both side by side).
@@ -30,12 +33,14 @@ from typing import Any
 
 import numpy as np
 from pymoo.algorithms.moo.nsga2 import NSGA2
+from pymoo.core.evaluator import Evaluator
 from pymoo.core.population import Population
 from pymoo.operators.selection.tournament import TournamentSelection
 from pymoo.operators.survival.rank_and_crowding import RankAndCrowding
 from pymoo.util.randomized_argsort import randomized_argsort
 
-__all__ = ["dominance_and_crowding_tournament", "RankAndCrowdingSurvival", "ArrayNSGA2", "violations"]
+__all__ = ["dominance_and_crowding_tournament", "RankAndCrowdingSurvival", "ArrayNSGA2", "ArrayEvaluator",
+           "violations", "set_each"]
 
 
 def violations(pop: Any) -> np.ndarray:
@@ -177,6 +182,32 @@ class RankAndCrowdingSurvival(RankAndCrowding):
         return pop[survivors]
 
 
+def set_each(pop: Any, key: str, values: Any) -> None:
+    """``pop.set(key, values)`` for one value per individual, as pymoo stores them (a row that
+    is a view of a larger array is copied, so no individual holds the whole batch), without
+    ``Population.set``'s per-call bookkeeping; anything else goes to pymoo's own."""
+    if not (hasattr(values, "__len__") and not isinstance(values, str)) or len(values) != len(pop):
+        pop.set(key, values)
+        return
+    for ind, v in zip(pop, values):
+        if isinstance(v, np.ndarray) and not v.flags["OWNDATA"]:
+            v = v.copy()
+        ind.set(key, v)
+
+
+class ArrayEvaluator(Evaluator):
+    """pymoo's ``Evaluator`` storing each evaluated value through :func:`set_each`."""
+
+    def _eval(self, problem: Any, pop: Any, evaluate_values_of: Any, **kwargs: Any) -> None:
+        out = problem.evaluate(np.array([ind.X for ind in pop]), return_values_of=evaluate_values_of,
+                               return_as_dictionary=True, **kwargs)
+        for key, val in out.items():
+            if val is not None:
+                set_each(pop, key, val)
+        for ind in pop:
+            ind.evaluated.update(out.keys())
+
+
 class ArrayNSGA2(NSGA2):
     """pymoo's ``NSGA2`` with :func:`dominance_and_crowding_tournament` and
     :class:`RankAndCrowdingSurvival` (unless others are given), and its optimum (the first front,
@@ -185,6 +216,7 @@ class ArrayNSGA2(NSGA2):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("selection", TournamentSelection(func_comp=dominance_and_crowding_tournament))
         kwargs.setdefault("survival", RankAndCrowdingSurvival())
+        kwargs.setdefault("evaluator", ArrayEvaluator())
         super().__init__(**kwargs)
 
     #: in a mating: the population it selects from and its tournament arrays

@@ -10,10 +10,10 @@
 * :class:`SpaceRepair` maps anything onto the space; :class:`CanonicalDuplicates` treats designs
   whose cells differ only in the order of a node's two edges as the same design.
 
-Crossover and mutation keep pymoo's ``do`` (its random draws, in its order, and what it stores on
-each individual) but read and set the genomes one individual at a time instead of through
-``Individual.get`` / ``Population.set`` (``tests/test_operators.py`` checks them against pymoo's own
-``do`` bit for bit).
+Crossover, mutation and repair keep pymoo's ``do`` (its random draws, in its order, and what it
+stores on each individual) but read and set the genomes one individual at a time instead of
+through ``Population.get`` / ``Population.set`` (``tests/test_operators.py`` checks them against
+pymoo's own ``do`` bit for bit).
 """
 
 from __future__ import annotations
@@ -31,11 +31,12 @@ from pymoo.core.repair import Repair
 from pymoo.core.sampling import Sampling
 from pymoo.core.variable import get as _variable_value
 
+from .nsga2 import set_each
 from .space.cell import CellSegment, canonicalize
 from .space.joint import JointSpace
 
 __all__ = ["SpaceSampling", "BlockUniformCrossover", "SpaceMutation", "SpaceRepair", "CanonicalDuplicates",
-           "canonical_genomes", "set_each"]
+           "canonical_genomes"]
 
 
 def _rng(random_state) -> np.random.Generator:
@@ -79,11 +80,27 @@ class CanonicalKeys:
         return self._keys([r.tobytes() for r in A])
 
     def of_population(self, pop: Any) -> list[bytes]:
-        """The keys of a pymoo population's genomes, read one individual at a time rather than
-        through ``pop.get("X")``, which duplicate elimination asks several times a generation
-        (``benchmarks/fixed_costs.py``)."""
-        return self._keys([x.tobytes() if x.dtype == np.int64 else np.rint(x).astype(np.int64).tobytes()
-                           for x in (ind.X for ind in pop)])
+        """The keys of a pymoo population's genomes. Duplicate elimination asks for the same
+        individuals several times a generation, so each individual carries its key beside the
+        genome it was computed from (``_evo_key``: the ``X`` array object and the key); a genome
+        set anew (pymoo always sets a new array) is keyed anew. The rest are read one individual
+        at a time rather than through ``pop.get("X")`` (``benchmarks/fixed_costs.py``)."""
+        keys: list[bytes | None] = []
+        todo: list[int] = []
+        for i, ind in enumerate(pop):
+            held = ind.__dict__.get("_evo_key")
+            if held is not None and held[0] is ind.X:
+                keys.append(held[1])
+            else:
+                keys.append(None)
+                todo.append(i)
+        if todo:
+            xs = [pop[i].X for i in todo]
+            for i, x, k in zip(todo, xs, self._keys([x.tobytes() if x.dtype == np.int64 else
+                                                     np.rint(x).astype(np.int64).tobytes() for x in xs])):
+                pop[i].__dict__["_evo_key"] = (x, k)
+                keys[i] = k
+        return keys  # type: ignore[return-value]
 
     def _keys(self, raw: list[bytes]) -> list[bytes]:
         """The keys of int64 genome rows given as their bytes."""
@@ -98,19 +115,6 @@ class CanonicalKeys:
             for i, k in zip(missing, K):
                 memo[raw[i]] = genome_key(k)
         return [memo[r] for r in raw]
-
-
-def set_each(pop: Any, key: str, values: Any) -> None:
-    """``pop.set(key, values)`` for one value per individual, as pymoo stores them (a row that
-    is a view of a larger array is copied, so no individual holds the whole batch), without
-    ``Population.set``'s per-call bookkeeping; anything else goes to pymoo's own."""
-    if not (hasattr(values, "__len__") and not isinstance(values, str)) or len(values) != len(pop):
-        pop.set(key, values)
-        return
-    for ind, v in zip(pop, values):
-        if isinstance(v, np.ndarray) and not v.flags["OWNDATA"]:
-            v = v.copy()
-        ind.set(key, v)
 
 
 def _population_of(X: np.ndarray) -> Population:
@@ -230,6 +234,14 @@ class SpaceRepair(Repair):
     def __init__(self, space: JointSpace) -> None:
         super().__init__()
         self.space = space
+
+    def do(self, problem, pop, **kwargs):
+        """pymoo's ``Repair.do``, the repaired genomes stored through :func:`~evo_codesign.nsga2.set_each`."""
+        X = np.array([ind.X for ind in pop])
+        if self.vtype is not None:
+            X = X.astype(self.vtype)
+        set_each(pop, "X", self._do(problem, X, **kwargs))
+        return pop
 
     def _do(self, problem, X, **kwargs):
         return self.space.repair(np.asarray(X))

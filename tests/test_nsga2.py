@@ -136,3 +136,21 @@ def test_matings_of_several_rounds_are_pymoos_bit_for_bit(seed):
     assert max(gens.count(g) for g in set(gens)) > 1  # some mating took several rounds
     assert sum(again for _, again in rounds) == len(rounds) - len(set(gens))  # read once per mating
     assert res.algorithm._mating_arrays is None  # nothing of a mating outlives it (or is checkpointed)
+
+
+def test_set_each_stores_what_pymoo_stores():
+    from pymoo.core.population import Population
+
+    from evo_codesign.nsga2 import set_each
+
+    F = np.arange(12.0).reshape(4, 3)
+    ours, pymoos = Population.new(X=np.zeros((4, 1))), Population.new(X=np.zeros((4, 1)))
+    set_each(ours, "F", F)
+    pymoos.set("F", F)
+    assert all(np.array_equal(a.F, b.F) and a.F.flags["OWNDATA"] for a, b in zip(ours, pymoos))
+    set_each(ours, "tag", [1, 2, 3, 4])  # not an attribute: pymoo keeps it in the individual's data
+    assert [ind.get("tag") for ind in ours] == [1, 2, 3, 4]
+    set_each(ours, "tag", 7)  # one value for all: pymoo's own broadcast
+    assert [ind.get("tag") for ind in ours] == [7] * 4
+    with pytest.raises(Exception, match="do not match"):
+        set_each(ours, "F", F[:2])

@@ -76,6 +76,7 @@ def _pymoo_do(cls, op, *args, **kwargs):
 def test_operator_steps_are_pymoos_bit_for_bit(seed):
     from pymoo.core.crossover import Crossover
     from pymoo.core.mutation import Mutation
+    from pymoo.core.repair import Repair
     rng = np.random.default_rng(seed)
     X = SPACE.sample(rng, 24)
     for genomes in (X, X.astype(float)):  # pymoo hands both kinds around
@@ -93,19 +94,30 @@ def test_operator_steps_are_pymoos_bit_for_bit(seed):
         b = _pymoo_do(Mutation, mu, PROBLEM, Population.new("X", genomes), random_state=r2)
         assert np.array_equal(a.get("X"), b.get("X")) and a.get("X").dtype == b.get("X").dtype
         assert r1.random() == r2.random()  # the same draws, in the same number
+        raw = genomes.copy()
+        raw[::3, 40] = 99
+        a = SpaceRepair(SPACE).do(PROBLEM, Population.new("X", raw))
+        b = _pymoo_do(Repair, SpaceRepair(SPACE), PROBLEM, Population.new("X", raw))
+        assert np.array_equal(a.get("X"), b.get("X")) and all(ind.X.flags["OWNDATA"] for ind in a)
 
 
-def test_set_each_stores_what_pymoo_stores():
-    from evo_codesign.operators import set_each
+def test_an_individual_carries_its_key_until_its_genome_is_set_anew():
+    import copy
+    import pickle
 
-    F = np.arange(12.0).reshape(4, 3)
-    ours, pymoos = Population.new(X=np.zeros((4, 1))), Population.new(X=np.zeros((4, 1)))
-    set_each(ours, "F", F)
-    pymoos.set("F", F)
-    assert all(np.array_equal(a.F, b.F) and a.F.flags["OWNDATA"] for a, b in zip(ours, pymoos))
-    set_each(ours, "tag", [1, 2, 3, 4])  # not an attribute: pymoo keeps it in the individual's data
-    assert [ind.get("tag") for ind in ours] == [1, 2, 3, 4]
-    set_each(ours, "tag", 7)  # one value for all: pymoo's own broadcast
-    assert [ind.get("tag") for ind in ours] == [7] * 4
-    with pytest.raises(Exception, match="do not match"):
-        set_each(ours, "F", F[:2])
+    from evo_codesign.operators import CanonicalKeys
+    rng = np.random.default_rng(4)
+    X = SPACE.sample(rng, 6)
+    keys = CanonicalKeys(SPACE)
+    pop = Population.new("X", X)
+    first = keys.of_population(pop)
+    assert first == keys(X)
+    assert all(ind.__dict__["_evo_key"][0] is ind.X for ind in pop)
+    # a new genome (pymoo always sets a new array) is keyed anew, not from what it carried
+    pop[0].X = X[1].copy()
+    assert keys.of_population(pop)[0] == first[1]
+    # copies and checkpoints carry genome and key together
+    for other in (copy.deepcopy(pop), pickle.loads(pickle.dumps(pop))):
+        assert all(ind.__dict__["_evo_key"][0] is ind.X for ind in other)
+        assert keys.of_population(other) == keys(other.get("X"))
+    assert CanonicalKeys(SPACE).of_population(pop) == keys.of_population(pop)  # a fresh memory agrees
