@@ -154,3 +154,16 @@ def test_set_each_stores_what_pymoo_stores():
     assert [ind.get("tag") for ind in ours] == [7] * 4
     with pytest.raises(Exception, match="do not match"):
         set_each(ours, "F", F[:2])
+
+
+def test_a_mating_population_with_an_unevaluated_individual_reads_only_the_tournaments():
+    from pymoo.core.population import Population
+
+    algo = ArrayNSGA2(pop_size=4)
+    algo.random_state = np.random.default_rng(0)
+    pop = Population.new(X=np.zeros((4, 1)), F=np.array([[1.0, 2.0], [2.0, 1.0], [0.0, 0.0], [3.0, 3.0]]))
+    pop[3].F = np.array([])  # never evaluated, and in no tournament
+    P = np.array([[0, 2], [1, 2]])
+    algo._mating_arrays = ()  # as in a mating
+    assert dominance_and_crowding_tournament(pop, P, algo).ravel().tolist() == [2, 2]
+    assert algo._mating_arrays == ()  # nothing kept from a partial read
