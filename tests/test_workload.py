@@ -143,3 +143,14 @@ def test_batch_counts_equal_per_network_tables(protocol):
         bad = X[0].copy()
         bad[3] = bad[1]
         W.counts(bad)
+
+
+def test_op_in_is_isin():
+    from evo_codesign.workload.layers import MAC_OPS, op_in
+    rng = np.random.default_rng(0)
+    for dtype in (np.int8, np.int16, np.int64):
+        for op in (rng.integers(0, 6, 200).astype(dtype), rng.integers(-3, 9, 200).astype(dtype), np.zeros(0, dtype),
+                   np.array(3, dtype)):
+            for codes in (MAC_OPS, (0,), (), (1, 2, 3, 4), (7,), (-1, 2)):
+                got, want = op_in(op, codes), np.isin(op, codes)
+                assert got.dtype == want.dtype and got.shape == want.shape and np.array_equal(got, want)

@@ -29,7 +29,7 @@ from typing import Mapping
 
 import numpy as np
 
-from ..workload.layers import LAYER_DTYPE, OP_AVGPOOL, OP_CONV, OP_DWCONV, OP_GAP, OP_LINEAR, OP_MAXPOOL
+from ..workload.layers import LAYER_DTYPE, OP_AVGPOOL, OP_CONV, OP_DWCONV, OP_GAP, OP_LINEAR, OP_MAXPOOL, op_in
 from .constants_imc import imc_constants
 from .crossbar import leakage_density_uw_per_um2
 
@@ -46,10 +46,10 @@ def crossbar_mask(L: np.ndarray) -> np.ndarray:
     if L.dtype != LAYER_DTYPE:
         raise TypeError("crossbar_mask needs a LAYER_DTYPE table")
     op = L["op"]
-    known = np.isin(op, CROSSBAR_OPS + PE_ARRAY_OPS)
+    known = op_in(op, CROSSBAR_OPS + PE_ARRAY_OPS)
     if not known.all():
         raise ValueError(f"unknown op code(s) {sorted(set(op[~known].tolist()))}")
-    return np.isin(op, CROSSBAR_OPS)
+    return op_in(op, CROSSBAR_OPS)
 
 
 def split_layers(L: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

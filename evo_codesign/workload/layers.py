@@ -15,6 +15,7 @@ layer belongs to (the network stage on NB301, the layer on the XPert backbone).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -22,7 +23,7 @@ import numpy as np
 __all__ = [
     "OP_CONV", "OP_DWCONV", "OP_MAXPOOL", "OP_AVGPOOL", "OP_GAP", "OP_LINEAR", "OP_NAMES", "MAC_OPS",
     "LAYER_DTYPE", "SHAPE_FIELDS", "Network", "LayerBuilder", "output_size", "layer_macs",
-    "layer_weight_params", "unique_layers", "unique_across", "naslib_flops", "layer_output_elements",
+    "layer_weight_params", "unique_layers", "unique_across", "naslib_flops", "layer_output_elements", "op_in",
 ]
 
 OP_CONV, OP_DWCONV, OP_MAXPOOL, OP_AVGPOOL, OP_GAP, OP_LINEAR = range(6)
@@ -40,6 +41,24 @@ LAYER_DTYPE = np.dtype([
 SHAPE_FIELDS = ("op", "K", "C", "R", "S", "Y", "X", "stride", "pad", "groups", "dilation")
 
 
+@lru_cache(maxsize=32)
+def _op_table(codes: tuple[int, ...]) -> np.ndarray:
+    table = np.zeros(len(OP_NAMES), dtype=bool)
+    table[list(codes)] = True
+    return table
+
+
+def op_in(op: np.ndarray, codes: Sequence[int]) -> np.ndarray:
+    """``np.isin(op, codes)`` for a column of op codes: one lookup in a table over :data:`OP_NAMES`
+    instead of isin's sort (the cost kernels' glue asks it several times a batch); codes outside
+    the table go to ``np.isin``."""
+    op = np.asarray(op)
+    codes = tuple(int(c) for c in codes)
+    if not op.size or op.min() < 0 or op.max() >= len(OP_NAMES) or any(not 0 <= c < len(OP_NAMES) for c in codes):
+        return np.isin(op, codes)
+    return _op_table(codes)[op]
+
+
 def output_size(n, kernel, stride, pad, dilation):
     """Output height/width of a convolution or pool (floor convention, as PyTorch)."""
     return (n + 2 * pad - dilation * (kernel - 1) - 1) // stride + 1
@@ -51,14 +70,14 @@ def layer_macs(L: np.ndarray) -> np.ndarray:
     Q = output_size(L["Y"].astype(np.int64), L["R"], L["stride"], L["pad"], L["dilation"])
     P = output_size(L["X"].astype(np.int64), L["S"], L["stride"], L["pad"], L["dilation"])
     macs = L["K"].astype(np.int64) * (L["C"] // L["groups"]) * L["R"] * L["S"] * Q * P
-    return np.where(np.isin(L["op"], MAC_OPS), macs, 0)
+    return np.where(op_in(L["op"], MAC_OPS), macs, 0)
 
 
 def layer_weight_params(L: np.ndarray) -> np.ndarray:
     """Trainable parameters per row: weights + bias + BatchNorm affine (2 K)."""
     L = np.asarray(L)
     w = L["K"].astype(np.int64) * (L["C"] // L["groups"]) * L["R"] * L["S"]
-    w = np.where(np.isin(L["op"], MAC_OPS), w, 0)
+    w = np.where(op_in(L["op"], MAC_OPS), w, 0)
     return w + L["bias"].astype(np.int64) * L["K"] + 2 * L["bn"].astype(np.int64) * L["K"]
 
 
