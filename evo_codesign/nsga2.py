@@ -37,6 +37,7 @@ from pymoo.core.evaluator import Evaluator
 from pymoo.core.population import Population
 from pymoo.operators.selection.tournament import TournamentSelection
 from pymoo.operators.survival.rank_and_crowding import RankAndCrowding
+from pymoo.util import default_random_state
 from pymoo.util.randomized_argsort import randomized_argsort
 
 __all__ = ["dominance_and_crowding_tournament", "RankAndCrowdingSurvival", "ArrayNSGA2", "ArrayEvaluator",
@@ -137,10 +138,9 @@ class RankAndCrowdingSurvival(RankAndCrowding):
     bookkeeping over arrays: feasible individuals by non-dominated sorting and crowding distance,
     then the least violating infeasible ones."""
 
+    @default_random_state
     def do(self, problem: Any, pop: Any, *args: Any, n_survive: int | None = None, random_state: Any = None,
            return_indices: bool = False, **kwargs: Any) -> Any:
-        if random_state is None:  # pymoo's default_random_state
-            random_state = np.random.default_rng(kwargs.pop("seed", None))
         if len(pop) == 0:
             return pop
         n_survive = len(pop) if n_survive is None else min(n_survive, len(pop))

@@ -30,6 +30,7 @@ from pymoo.core.population import Population
 from pymoo.core.repair import Repair
 from pymoo.core.sampling import Sampling
 from pymoo.core.variable import get as _variable_value
+from pymoo.util import default_random_state
 
 from .nsga2 import set_each
 from .space.cell import CellSegment, canonicalize
@@ -148,12 +149,11 @@ class BlockUniformCrossover(Crossover):
             self._block_of[idx] = b
         self._n_blocks = len(blocks)
 
+    @default_random_state
     def do(self, problem, pop, parents=None, *args, random_state=None, **kwargs):
         """pymoo's ``Crossover.do`` (the same draws and children) with the parents' genomes read
         once per individual and the children set directly, not through ``Individual.get`` /
         ``Population.set`` per gene vector."""
-        if random_state is None:  # pymoo's default_random_state
-            random_state = np.random.default_rng(kwargs.pop("seed", None))
         matings = pop if parents is None else [[pop[i] for i in mating] for mating in parents]
         X = np.swapaxes(np.array([[parent.X for parent in mating] for mating in matings]), 0, 1)
         if self.vtype is not None:
@@ -193,11 +193,10 @@ class SpaceMutation(Mutation):
         self._n = space.n_choices
         self._ordinal = space.ordinal_mask
 
+    @default_random_state
     def do(self, problem, pop, inplace=True, *args, random_state=None, **kwargs):
         """pymoo's ``Mutation.do`` (the same draws) with the genomes read and set once per
         individual, not through ``Population.get`` / ``Population.set``."""
-        if random_state is None:  # pymoo's default_random_state
-            random_state = np.random.default_rng(kwargs.pop("seed", None))
         if not inplace:
             pop = deepcopy(pop)
         Xp = self._do(problem, np.array([ind.X for ind in pop]), *args, random_state=random_state, **kwargs)

@@ -121,3 +121,14 @@ def test_an_individual_carries_its_key_until_its_genome_is_set_anew():
         assert all(ind.__dict__["_evo_key"][0] is ind.X for ind in other)
         assert keys.of_population(other) == keys(other.get("X"))
     assert CanonicalKeys(SPACE).of_population(pop) == keys.of_population(pop)  # a fresh memory agrees
+
+
+def test_operator_steps_take_a_seed_instead_of_a_random_state_as_pymoos_do():
+    X = SPACE.sample(np.random.default_rng(8), 12)
+    parents = np.array([[0, 1], [2, 3], [4, 5]])
+    cx, mu = BlockUniformCrossover(SPACE), SpaceMutation(SPACE, prob_var=0.3)
+    by_seed = cx.do(PROBLEM, Population.new("X", X), parents, seed=3).get("X")
+    by_state = cx.do(PROBLEM, Population.new("X", X), parents, random_state=np.random.default_rng(3)).get("X")
+    assert np.array_equal(by_seed, by_state)
+    assert np.array_equal(mu.do(PROBLEM, Population.new("X", X), seed=4).get("X"),
+                          mu.do(PROBLEM, Population.new("X", X), random_state=np.random.default_rng(4)).get("X"))
