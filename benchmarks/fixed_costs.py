@@ -6,6 +6,10 @@ What each line measures (the fastest of ``--repeats``; the figures the code's co
 
 * distinct rows of a batch of 50 genomes: ``np.unique(axis=0)`` against the evaluator's
   ``_unique_rows`` (one opaque value per row);
+* the search loop's genome steps on 50 genomes: canonical cells node by node (the code until
+  97c381e) against in one step, the joint repair segment by segment against one clip, the cost
+  glue's MAC-layer test (``np.isin`` against ``workload.layers.op_in``), and crossover and
+  mutation through pymoo's base ``do`` against ours (the same results, checked);
 * the canonical keys of 100 individuals: through pymoo's ``Population.get("X")`` against
   ``CanonicalKeys.of_population``;
 * the embedded surrogate's out-of-distribution domain: computing the leave-one-out threshold
@@ -134,6 +138,77 @@ def _durable_io(rd, repeats: int) -> None:
     log.close()
 
 
+def _canonicalize_per_node(A: np.ndarray) -> np.ndarray:
+    """``space.cell.canonicalize`` as it was until 97c381e: each of the 8 nodes in its own steps."""
+    from evo_codesign.space.cell import N_NODES, OPS, _op_pos
+
+    A = A.copy()
+    for c in range(2):
+        for k in range(N_NODES):
+            pa, pb = _op_pos(c, 2 * k), _op_pos(c, 2 * k + 1)
+            swap = A[:, pb + 1] * len(OPS) + A[:, pb] < A[:, pa + 1] * len(OPS) + A[:, pa]
+            if swap.any():
+                tmp = A[swap, pa:pa + 2].copy()
+                A[swap, pa:pa + 2] = A[swap, pb:pb + 2]
+                A[swap, pb:pb + 2] = tmp
+    return A
+
+
+def _genome_steps(space, repeats: int) -> None:
+    """The search loop's genome steps on 50 genomes, old way against new: canonical cells, the
+    joint repair, the op-code test of the cost glue, crossover and mutation (pymoo's base ``do``
+    against ours; the same genomes, checked)."""
+    import types
+
+    from pymoo.core.crossover import Crossover
+    from pymoo.core.mutation import Mutation
+    from pymoo.core.population import Population
+
+    from evo_codesign.operators import BlockUniformCrossover, SpaceMutation
+    from evo_codesign.space.cell import canonicalize
+    from evo_codesign.workload.layers import MAC_OPS, op_in
+
+    rng = np.random.default_rng(5)
+    X = space.sample(rng, 50)
+    C = X[:, space.slices["cell"]]
+    same = np.array_equal(_canonicalize_per_node(C), canonicalize(C))
+    old, new = _best(lambda: _canonicalize_per_node(C), repeats, 200), _best(lambda: canonicalize(C), repeats, 200)
+    print(f"canonical cells of 50 genomes: node by node {old * 1e6:.0f} us, in one step {new * 1e6:.0f} us; "
+          f"the same: {same}")
+    raw = X.copy()
+    raw[::3, -1] = 99
+
+    def per_segment():
+        return np.concatenate([s.repair(raw[:, space.slices[s.name]]) for s in space.segments], axis=1)
+    same = np.array_equal(per_segment(), space.repair(raw))
+    old, new = _best(per_segment, repeats, 200), _best(lambda: space.repair(raw), repeats, 200)
+    print(f"repair of 50 joint genomes: segment by segment {old * 1e6:.0f} us, one clip {new * 1e6:.0f} us; "
+          f"the same: {same}")
+    ops = rng.integers(0, 6, 40).astype(np.int8)
+    old, new = _best(lambda: np.isin(ops, MAC_OPS), repeats, 500), _best(lambda: op_in(ops, MAC_OPS), repeats, 500)
+    print(f"MAC layers of a 40-layer table: np.isin {old * 1e6:.1f} us, op_in {new * 1e6:.1f} us; the same: "
+          f"{np.array_equal(np.isin(ops, MAC_OPS), op_in(ops, MAC_OPS))}")
+    problem = types.SimpleNamespace(n_var=space.n_var)
+    pop, parents = Population.new("X", space.sample(rng, 100)), rng.integers(0, 100, (25, 2))
+    cx, mu = BlockUniformCrossover(space), SpaceMutation(space)
+    off = cx.do(problem, pop, parents, seed=1)
+
+    def crossed(do):
+        return do(problem, pop, parents, random_state=np.random.default_rng(1))
+
+    def mutated(do, target=None):  # in place, as a search mutates its children
+        return do(problem, target if target is not None else Population.new("X", off.get("X")),
+                  random_state=np.random.default_rng(1))
+    theirs_cx, theirs_mu = (lambda *a, **k: Crossover.do(cx, *a, **k)), (lambda *a, **k: Mutation.do(mu, *a, **k))
+    same = (np.array_equal(crossed(cx.do).get("X"), crossed(theirs_cx).get("X"))
+            and np.array_equal(mutated(mu.do).get("X"), mutated(theirs_mu).get("X")))
+    kept = Population.new("X", off.get("X"))
+    times = [_best(lambda: crossed(theirs_cx), repeats, 50), _best(lambda: crossed(cx.do), repeats, 50),
+             _best(lambda: mutated(theirs_mu, kept), repeats, 50), _best(lambda: mutated(mu.do, kept), repeats, 50)]
+    print(f"crossover of 25 matings: pymoo's do {times[0] * 1e6:.0f} us, ours {times[1] * 1e6:.0f} us; mutation of 50: "
+          f"pymoo's do {times[2] * 1e6:.0f} us, ours {times[3] * 1e6:.0f} us; the same genomes: {same}")
+
+
 def _log_and_selection(cfg, d: str, repeats: int) -> None:
     """The archive's log read and NSGA-II's selection steps, old against new."""
     from pymoo.algorithms.moo.nsga2 import binary_tournament
@@ -204,6 +279,7 @@ def main() -> None:
     print(f"distinct rows of 50 genomes: np.unique(axis=0) {old * 1e6:.0f} us, _unique_rows {new * 1e6:.0f} us "
           f"({old / new:.1f}x)")
 
+    _genome_steps(space, r)
     pop = Population.new("X", space.sample(np.random.default_rng(1), 100))
     dup = CanonicalDuplicates(space)
     dup._keys(pop)  # the keys memorised, as in a search
