@@ -70,6 +70,10 @@ def _panel(ax: Any, df: pd.DataFrame, feasible: np.ndarray, a: Axis, b: Axis, lo
     ok = feasible & ~np.isnan(xy).any(axis=1)
     group = df[st.colour_by].astype(str).to_numpy()
     sub_of = df[st.marker_by].to_numpy() if st.marker_by in df else None
+    # Each scatter would work out the limits of every artist added before it (matplotlib's
+    # add_collection unstales the view first): autoscaling is off while they are added and
+    # requested once at the end, which gives the same limits from the same data
+    ax.set_autoscale_on(False)
     for g, colour in st.colours.items():
         rows = np.flatnonzero(ok & (group == g))
         if not len(rows):
@@ -95,6 +99,7 @@ def _panel(ax: Any, df: pd.DataFrame, feasible: np.ndarray, a: Axis, b: Axis, lo
     bad = ~feasible
     if bad.any():
         ax.scatter(xy[bad, 0], xy[bad, 1], s=10, marker="x", color="0.6", alpha=0.5, zorder=1).set_in_layout(False)
+    ax.autoscale(True)
     # log axes carry labels at the decades only; minor ticks would crowd six small panels
     if log_x:
         ax.set_xscale("log")
