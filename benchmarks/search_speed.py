@@ -155,7 +155,8 @@ def main() -> None:
             raise SystemExit(f"{name}: a run stopped after {min(short)} of {gens} generations (budget spent early?)")
     per = {name: float(np.median([b for _, clock in rs for b in blocks(clock, args.block)])) / args.block
            for name, rs in runs.items()}
-    fixed = {name: float(np.median([total - per[name] * len(clock) for total, clock in rs])) for name, rs in runs.items()}
+    fixed = {name: float(np.median([total - per[name] * len(clock) for total, clock in rs]))
+             for name, rs in runs.items()}
     n_blocks = len(blocks(runs["bare pymoo"][0][1], args.block))
     print(f"space {space!r}: {space.n_var} genes, 4 objectives, population {args.pop}, {gens} generations, "
           f"{n_extras} logged metrics per design; median of {n_blocks} blocks of {args.block} generations "
