@@ -169,11 +169,22 @@ def one_blas_thread() -> Iterator[None]:
     after each call. Measured on the 2-core development machine (semi-decoupled runs at budget
     2,000, medians of 6, default OpenBLAS against ``OPENBLAS_NUM_THREADS=1``): one run alone took
     the same wall time either way but 25 % more CPU with BLAS threads, and two runs side by side
-    each took about 30 % longer with them. loky's workers get the same limit from joblib."""
-    from threadpoolctl import threadpool_limits
+    each took about 30 % longer with them. loky's workers get the same limit from joblib.
 
-    with threadpool_limits(limits=1, user_api="blas"):
+    The controller (which finds the loaded BLAS libraries: about 1.5 ms) is kept per process and
+    found again whenever a module was imported since (a new extension may bring its own BLAS)."""
+    global _BLAS_CONTROLLER
+    from threadpoolctl import ThreadpoolController
+
+    key = (os.getpid(), len(sys.modules))
+    if _BLAS_CONTROLLER is None or _BLAS_CONTROLLER[0] != key:
+        _BLAS_CONTROLLER = (key, ThreadpoolController())
+    with _BLAS_CONTROLLER[1].limit(limits=1, user_api="blas"):
         yield
+
+
+#: (pid and module count when found, ThreadpoolController) of :func:`one_blas_thread`
+_BLAS_CONTROLLER: tuple[tuple[int, int], Any] | None = None
 
 
 #: depth of nested :func:`frozen_heap` blocks in this process

@@ -90,3 +90,37 @@ def test_generations_run_with_one_blas_thread(tmp_path):
     run_until_done(st, rd, on_generation=blas_threads)
     if any(i["user_api"] == "blas" for i in threadpool_info()):  # a BLAS threadpoolctl can see and limit
         assert seen == {1}  # small matrices: BLAS threads would only spin on the other core
+
+
+def test_one_blas_thread_limits_again_with_its_kept_controller_and_restores():
+    """The controller is kept between blocks (found again after an import) and every block limits
+    BLAS to one thread and gives the threads back afterwards."""
+    from threadpoolctl import threadpool_info
+
+    from evo_codesign import runner
+
+    def blas():
+        return sorted(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
+
+    before = blas()
+    if not before:
+        pytest.skip("no BLAS library that threadpoolctl can see")
+    for _ in range(2):
+        with runner.one_blas_thread():
+            assert set(blas()) == {1}
+        assert blas() == before
+    kept = runner._BLAS_CONTROLLER
+    with runner.one_blas_thread():
+        pass
+    assert runner._BLAS_CONTROLLER is kept  # nothing imported in between: the same controller
+    import sys
+    import types
+
+    sys.modules["_evo_codesign_test_new_module"] = types.ModuleType("_evo_codesign_test_new_module")
+    try:
+        with runner.one_blas_thread():
+            assert set(blas()) == {1}
+        assert runner._BLAS_CONTROLLER is not kept  # a module more: the libraries are found again
+    finally:
+        del sys.modules["_evo_codesign_test_new_module"]
+    assert blas() == before

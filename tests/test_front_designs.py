@@ -2,6 +2,7 @@
 prints the index ``plot --design`` draws, the Spearman heatmap has one row per distinct accelerator
 labelled with who found it, and front frames flag cells outside the surrogate's training cells."""
 
+import io
 import json
 
 import numpy as np
@@ -157,3 +158,24 @@ def test_a_front_whose_design_counts_are_not_counts_is_refused_naming_the_column
         read_front(tmp_path)
     (tmp_path / "front.csv").write_text("f_a,f_b,n_equivalent\n1.0,2.0,3\n2.0,1.0,2.0\n")
     assert read_front(tmp_path)["n_equivalent"].tolist() == [3, 2]
+
+
+def test_front_parquet_reads_back_as_the_frame_written(tmp_path, hybrid):
+    """front.parquet (written column by column to Arrow) is the frame front.csv holds, dtypes and
+    all; columns Arrow cannot take one by one (categories, mixed objects) go through pandas'
+    conversion and still read back as pandas writes them."""
+    pytest.importorskip("pyarrow")
+    from evo_codesign.io.rundir import RunDir, parquet_bytes
+
+    space, ev = hybrid
+    frame = distinct_designs(_frame(space.sample(np.random.default_rng(3), 8), ev, space, strategy="s", seed=1))[0]
+    rd = RunDir.create(tmp_path / "run", {"seed": 1})
+    rd.write_front(frame)
+    rd.close()
+    back = pd.read_parquet(tmp_path / "run" / "front.parquet")
+    pd.testing.assert_frame_equal(back, frame)
+    assert {"str", "int64", "float64", "bool"} <= {str(t) for t in back.dtypes}
+    odd = pd.DataFrame({"n": [1, 2], "text": ["a", None], "x": [0.5, np.nan], "kind": pd.Categorical(["u", "v"])})
+    pd.testing.assert_frame_equal(pd.read_parquet(io.BytesIO(parquet_bytes(odd))), odd)
+    with pytest.raises(Exception, match="Could not convert"):  # what pandas' to_parquet raises too
+        parquet_bytes(pd.DataFrame({"mixed": [1, "z"]}))

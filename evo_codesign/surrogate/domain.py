@@ -25,6 +25,7 @@ DARTS V1/V2 1.00-1.05 (a reduction cell of eight max-pools is far from random ce
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -76,8 +77,13 @@ class TrainingDomain:
         Zq = (cell_features(A)[:, self.columns] - self.mean) / self.scale
         out = np.empty(len(A))
         for i in range(0, len(A), 1024):  # bounded memory: 1,024 x 2,000 distances at a time
-            out[i:i + 1024] = np.sqrt(_sq_distances(Zq[i:i + 1024], self.Z).min(axis=1))
+            out[i:i + 1024] = np.sqrt(_sq_distances(Zq[i:i + 1024], self.Z, self._z_norms).min(axis=1))
         return out
+
+    @functools.cached_property
+    def _z_norms(self) -> np.ndarray:
+        """The reference cells' squared norms (the same for every query: worked out once)."""
+        return (self.Z * self.Z).sum(axis=1)
 
     def score(self, cells: Any) -> np.ndarray:
         """Distance over the threshold: above 1 means outside the training cells."""
@@ -90,8 +96,11 @@ class TrainingDomain:
                 "distance among the reference cells", "reference": self.source}
 
 
-def _sq_distances(A: np.ndarray, B: np.ndarray) -> np.ndarray:
-    d2 = (A * A).sum(axis=1)[:, None] + (B * B).sum(axis=1)[None, :] - 2.0 * (A @ B.T)
+def _sq_distances(A: np.ndarray, B: np.ndarray, b_norms: np.ndarray | None = None) -> np.ndarray:
+    """Squared distances of every row of ``A`` to every row of ``B`` (``b_norms``: B's squared row
+    norms, when known)."""
+    b2 = (B * B).sum(axis=1) if b_norms is None else b_norms
+    d2 = (A * A).sum(axis=1)[:, None] + b2[None, :] - 2.0 * (A @ B.T)
     return np.maximum(d2, 0.0)
 
 
