@@ -228,16 +228,16 @@ def parquet_bytes(frame: pd.DataFrame) -> bytes:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    def plain(col: pd.Series) -> bool:  # numpy numbers and booleans, or text (str or object dtype)
-        if isinstance(col.dtype, np.dtype) and col.dtype.kind in "biuf":
+    def plain(name: str, dtype: Any) -> bool:  # numpy numbers and booleans, or text (str or object dtype)
+        if isinstance(dtype, np.dtype) and dtype.kind in "biuf" or isinstance(dtype, pd.StringDtype):
             return True
-        return (isinstance(col.dtype, pd.StringDtype) or col.dtype == object) and pd.api.types.is_string_dtype(col)
+        return dtype == object and pd.api.types.is_string_dtype(frame[name])
 
     table = None
     if frame.columns.is_unique and all(isinstance(c, str) for c in frame.columns) and \
-            all(plain(frame[c]) for c in frame.columns):
+            all(plain(c, t) for c, t in frame.dtypes.items()):
         try:
-            table = pa.table({c: pa.array(frame[c].to_numpy(), from_pandas=True) for c in frame.columns})
+            table = pa.table({c: pa.array(v.to_numpy(), from_pandas=True) for c, v in frame.items()})
         except (pa.ArrowInvalid, pa.ArrowTypeError):  # text columns holding something else
             table = None
     if table is None:
