@@ -179,3 +179,30 @@ def test_front_parquet_reads_back_as_the_frame_written(tmp_path, hybrid):
     pd.testing.assert_frame_equal(pd.read_parquet(io.BytesIO(parquet_bytes(odd))), odd)
     with pytest.raises(Exception, match="Could not convert"):  # what pandas' to_parquet raises too
         parquet_bytes(pd.DataFrame({"mixed": [1, "z"]}))
+
+
+def test_decoded_columns_are_each_rows_own_decoding(hybrid):
+    """design_frame decodes each segment once per distinct value: every row still gets what
+    decoding it alone gives, a space with its own decode is asked row by row, and a bad genome is
+    refused naming the segment and the joint position as before."""
+    from evo_codesign.io.frames import _decoded_rows, flatten_decoded
+    from evo_codesign.space.base import GenomeError
+    from evo_codesign.space.joint import JointSpace
+
+    space, _ = hybrid
+    X = space.sample(np.random.default_rng(7), 12)
+    X[6:] = X[:6]  # repeated designs
+    X[3, space.slices["cell"]] = X[0, space.slices["cell"]]  # a cell shared by different designs
+    assert _decoded_rows(space, X) == [flatten_decoded(space.decode(x)) for x in X]
+
+    class Labelled(JointSpace):
+        def decode(self, x):
+            return {**super().decode(x), "label": {"name": "mine"}}
+
+    own = Labelled(space.segments)
+    assert [r["label.name"] for r in _decoded_rows(own, X[:2])] == ["mine", "mine"]
+    bad = X[:2].copy()
+    i = space.slices["imc"].start
+    bad[1, i] = space.xu[i] + 1
+    with pytest.raises(GenomeError, match=f"segment 'imc'.*genome index {i}"):
+        _decoded_rows(space, bad)

@@ -56,10 +56,11 @@ def design_frame(space: JointSpace, X: np.ndarray, F: np.ndarray, G: np.ndarray,
     G = np.asarray(G, dtype=float).reshape(len(X), len(constraint_names))
     ok = feasible_mask(G)
     worst = worst_violation(G, list(constraint_names), constraint_scales)
+    decoded = _decoded_rows(space, X)
     for i, x in enumerate(X):
         row: dict[str, Any] = dict(identifiers)
         row.update({f"x_{n}": int(v) for n, v in zip(space.gene_names, x)})
-        row.update(flatten_decoded(space.decode(x)))
+        row.update(decoded[i])
         row.update({f"f_{n}": float(sign[j] * F[i, j]) for j, n in enumerate(objective_names)})
         row.update({f"g_{n}": float(G[i, j]) for j, n in enumerate(constraint_names)})
         row.update(feasible=bool(ok[i]), violated=worst[i])
@@ -72,6 +73,27 @@ def design_frame(space: JointSpace, X: np.ndarray, F: np.ndarray, G: np.ndarray,
         ood, score = surrogate.out_of_distribution(X[:, space.slices["cell"]])
         frame["ood"], frame["ood_score"] = np.asarray(ood, dtype=bool), np.round(np.asarray(score, dtype=float), 4)
     return frame
+
+
+def _decoded_rows(space: JointSpace, X: np.ndarray) -> list[dict[str, Any]]:
+    """``flatten_decoded(space.decode(x))`` of each row of ``X``. With the joint space's own
+    ``decode``, each segment's genes are decoded once per distinct value (a front repeats
+    cells and accelerators), the same errors naming the segment and the joint position."""
+    if type(space).decode is not JointSpace.decode:
+        return [flatten_decoded(space.decode(x)) for x in X]
+    per_segment = []
+    for seg in space.segments:
+        sl = space.slices[seg.name]
+        seen: dict[bytes, dict[str, Any]] = {}
+        column = []
+        for genes in X[:, sl]:
+            key = genes.tobytes()
+            if key not in seen:
+                seen[key] = flatten_decoded({seg.name: seg.decode(genes, offset=sl.start)})
+            column.append(seen[key])
+        per_segment.append(column)
+    return [{k: v for part in parts for k, v in part.items()} for parts in zip(*per_segment)] if per_segment \
+        else [{} for _ in X]
 
 
 def _network_columns(frame: pd.DataFrame) -> list[str]:
