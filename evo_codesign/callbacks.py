@@ -244,10 +244,9 @@ class EnumerationProgress:
 def run_with_progress(fn: Callable[..., Any], tasks: Sequence[Any], *, n_jobs: int, progress: RunsProgress | None,
                       summary: Callable[[Any], tuple[int, np.ndarray]],
                       label: Callable[[Any], str] = lambda t: "",
-                      after_fork: Callable[[], None] | None = None,
-                      while_idle: Callable[[], None] | None = None) -> list[Any]:
+                      after_fork: Callable[[], None] | None = None) -> list[Any]:
     """``[fn(task, on_generation=...) for task in tasks]`` as :func:`~evo_codesign.runner.run_independent`
-    runs them (in ``n_jobs`` workers, order kept; ``after_fork`` and ``while_idle`` as it says), reporting to
+    runs them (in ``n_jobs`` workers, order kept; ``after_fork`` as it says), reporting to
     ``progress``: serial runs every generation, parallel ones as each finishes (in any order).
     ``summary(result)`` gives a run's ``(unique evaluations, feasible front F)``; ``label(task)``
     names a serial run in the bar."""
@@ -267,4 +266,4 @@ def run_with_progress(fn: Callable[..., Any], tasks: Sequence[Any], *, n_jobs: i
         return out
     done = None if progress is None else (lambda r: progress.finished(*summary(r)))
     return run_independent(functools.partial(fn, on_generation=None), tasks, n_jobs=n_jobs, on_result=done,
-                           after_fork=after_fork, while_idle=while_idle)
+                           after_fork=after_fork)

@@ -45,7 +45,7 @@ from .io.history import archive, archive_curve, evaluation_log
 from .io.lock import folder_lock
 from .metrics import evals_to_fraction
 from .callbacks import RunsProgress, run_with_progress
-from .compare_report import finish_and_report, import_figure_modules, import_statistics, report
+from .compare_report import finish_and_report, import_report_modules, report
 from .rank_agreement import rank_heatmap, rank_matrix, run_dirs_heatmap
 from .scoring import Reference, anytime_scores
 from .summary import SCORES, eaf_plots, strategy_tests, summary_table
@@ -228,8 +228,7 @@ def compare(cfg: Config, out: str | Path, *, strategies: Sequence[str] | None = 
             runs = run_with_progress(_run_one, tasks, n_jobs=cfg.run.n_jobs, progress=bar,
                                      summary=lambda ra: (ra[0].evaluations, feasible_F(ra[0])),
                                      label=lambda t: f"{t[0]} s{t[2]}",
-                                     after_fork=import_statistics,
-                                     while_idle=functools.partial(import_figure_modules, plots))
+                                     after_fork=functools.partial(import_report_modules, plots))
         finally:
             bar.close()
         fixed = Reference.read(reference_file, evaluator.objective_names) if reference_file is not None else None

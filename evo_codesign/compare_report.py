@@ -20,20 +20,19 @@ if TYPE_CHECKING:  # pragma: no cover
     from .compare import Comparison
     from .strategies import StrategyResult
 
-__all__ = ["report", "finish_and_report", "import_statistics", "import_figure_modules"]
+__all__ = ["report", "finish_and_report", "import_report_modules"]
 
 
-def import_statistics() -> None:
-    """Import scipy.stats (for :func:`report`'s tables: 0.45-0.7 s on the development machine,
-    ``benchmarks/fixed_costs.py``)
-    here while the workers run: it shares the cores with them, so the runs end about half its
-    time later, where importing it after them would add its whole time."""
+def import_report_modules(plots: bool) -> None:
+    """Import what :func:`report` needs here while the runs work in forked workers: scipy.stats
+    for the tables (0.45-0.7 s on the development machine, ``benchmarks/fixed_costs.py``) and,
+    with ``plots``, matplotlib (about 0.4 s), which the workers that draw the figures, forked
+    afterwards, then have too. The imports share the cores with the runs, so the runs end about
+    half their time later; left until after the runs, they would add their whole time, as the
+    last two runs of a comparison mostly end together and leave no idle core to import on
+    before they do."""
     from . import stats  # noqa: F401
 
-
-def import_figure_modules(plots: bool) -> None:
-    """Import matplotlib (about 0.3 s) while the last runs finish in their workers (a core is
-    idle); the workers that draw the figures are forked afterwards and have it too."""
     if plots:
         from .plot import figures, fronts  # noqa: F401
         import mpl_toolkits.mplot3d  # noqa: F401
@@ -60,7 +59,7 @@ def report(cfg: Config, out: Path, result: Comparison, *, repeats: int, plots: b
 
 
 def finish_and_report(cfg: Config, out: Path, finish: Callable[[], Comparison], results: list[StrategyResult], *,
-                       repeats: int, plots: bool, pdf: bool) -> Comparison:
+                      repeats: int, plots: bool, pdf: bool) -> Comparison:
     """``finish()`` (score the runs and write them) and :func:`report`. Where workers can be
     forked (:func:`~evo_codesign.runner.fork_safe`), the figures that show the fronts alone (2-D
     and 3-D fronts, the rank heatmap, the attainment surfaces) are drawn in ``cfg.run.n_jobs``

@@ -115,12 +115,11 @@ def _combine(parts: list[Any], combine: Callable[[Sequence[Any]], Any] | None) -
 
 def run_independent(fn: Callable[..., Any], tasks: Iterable[Any], *, n_jobs: int = 1,
                     prefer: str | None = "processes", on_result: Callable[[Any], None] | None = None,
-                    after_fork: Callable[[], None] | None = None,
-                    while_idle: Callable[[], None] | None = None) -> list[Any]:
+                    after_fork: Callable[[], None] | None = None) -> list[Any]:
     """``[fn(task) for task in tasks]``, in parallel workers when ``n_jobs != 1`` (or on the open
     dask session's cluster, whatever ``n_jobs``); order kept. Worker processes are forked from this
     one where :func:`fork_safe` allows (:func:`fork_map`, which runs ``after_fork`` once the workers
-    are started and ``while_idle`` when a worker has nothing left to do), else joblib's.
+    are started), else joblib's.
     ``on_result(r)`` is called in this process as each result arrives (in any order when parallel)."""
     tasks = list(tasks)
     session = _SESSION.get()
@@ -134,7 +133,7 @@ def run_independent(fn: Callable[..., Any], tasks: Iterable[Any], *, n_jobs: int
                 on_result(out[-1])
         return out
     elif prefer == "processes" and fork_safe():
-        return fork_map(fn, tasks, n_jobs=n_jobs, on_result=on_result, after_fork=after_fork, while_idle=while_idle)
+        return fork_map(fn, tasks, n_jobs=n_jobs, on_result=on_result, after_fork=after_fork)
     elif on_result is not None:
         return _joblib_streamed(fn, tasks, n_jobs, prefer, on_result)
     else:
@@ -258,16 +257,14 @@ def _forked_call(i: int) -> tuple[int, Any]:
 
 def fork_map(fn: Callable[[Any], Any], tasks: Sequence[Any], *, n_jobs: int,
              on_result: Callable[[Any], None] | None = None,
-             after_fork: Callable[[], None] | None = None,
-             while_idle: Callable[[], None] | None = None) -> list[Any]:
+             after_fork: Callable[[], None] | None = None) -> list[Any]:
     """``[fn(task) for task in tasks]`` in ``n_jobs`` worker processes forked from this one (check
     :func:`fork_safe` first), order kept: ``fn`` and the tasks reach the workers by fork, not by
     pickling; each result is pickled back and passed to ``on_result`` as it arrives. Tasks go out
     one at a time to whichever worker is free. ``after_fork()`` runs here once the workers are
-    started (while they work: e.g. import what comes after them without delaying them, as a
-    forked worker would have to import it too). ``while_idle()`` runs here once, as soon as fewer
-    tasks are left than workers (a core is idle: e.g. import what comes next). The first error
-    raised by a task is raised here after the tasks not yet started are cancelled."""
+    started (while they work: e.g. import what comes after them, which workers forked later then
+    have too). The first error raised by a task is raised here after the tasks not yet started
+    are cancelled."""
     global _FORKED
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -299,9 +296,6 @@ def fork_map(fn: Callable[[Any], Any], tasks: Sequence[Any], *, n_jobs: int,
                     results[i] = r
                     if on_result is not None:
                         on_result(r)
-                if while_idle is not None and pending and len(pending) < workers:
-                    while_idle()
-                    while_idle = None
     finally:
         _FORKED = None
     return [results[i] for i in range(len(tasks))]
