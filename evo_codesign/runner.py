@@ -168,10 +168,9 @@ def one_blas_thread() -> Iterator[None]:
     after each call. Measured on the 2-core development machine (semi-decoupled runs at budget
     2,000, medians of 6, default OpenBLAS against ``OPENBLAS_NUM_THREADS=1``): one run alone took
     the same wall time either way but 25 % more CPU with BLAS threads, and two runs side by side
-    each took about 30 % longer with them. loky's workers get the same limit from joblib.
-
-    The controller (which finds the loaded BLAS libraries: about 1.5 ms) is kept per process and
-    found again whenever a module was imported since (a new extension may bring its own BLAS)."""
+    each took about 30 % longer with them. loky's workers get the same limit from joblib. The
+    controller (which finds the loaded BLAS libraries: about 1.5 ms) is kept per process and found
+    again whenever a module was imported since (a new extension may bring its own BLAS)."""
     global _BLAS_CONTROLLER
     from threadpoolctl import ThreadpoolController
 
@@ -182,8 +181,7 @@ def one_blas_thread() -> Iterator[None]:
         yield
 
 
-#: (pid and module count when found, ThreadpoolController) of :func:`one_blas_thread`
-_BLAS_CONTROLLER: tuple[tuple[int, int], Any] | None = None
+_BLAS_CONTROLLER: tuple[tuple[int, int], Any] | None = None  # ((pid, module count), its controller)
 
 
 #: depth of nested :func:`frozen_heap` blocks in this process
