@@ -1,7 +1,7 @@
 """The main job's wall time, serial and on 2 workers, and 30 seeds x every strategy, in one run.
 
     python benchmarks/compare_speed.py [--repeats 3] [--budget 2000] [--seeds 30] [--workers 2] [--trials 3]
-        [--against CHECKOUT]
+        [--against CHECKOUT] [--trace]
 
 1. ``evo-codesign compare --repeats 3 --budget 2000`` (the README's main job, embedded defaults)
    with its figures, with 1 and with ``--workers`` worker processes: each trial in a fresh
@@ -12,7 +12,11 @@
    results are identical (they must be). Medians over ``--trials``, the two settings alternating.
 2. ``--seeds`` seeds x every strategy at ``--budget`` without figures on ``--workers`` workers
    (the comparison issue's statistics need 30 seeds), in a fresh process too.
-3. ``--against CHECKOUT`` (another source tree of the package, e.g. ``git worktree add /tmp/old
+3. ``--trace``: where the main job's time goes on ``--workers`` workers, in ``--trials`` fresh
+   processes: the serial start, the runs (their CPU seconds, and this process's meanwhile: the
+   report's imports), the pause before the figures' workers, the report (the figures' CPU seconds
+   and this process's: scoring, tables, the hypervolume figure).
+4. ``--against CHECKOUT`` (another source tree of the package, e.g. ``git worktree add /tmp/old
    <commit>``): its main job on ``--workers`` workers in ``--trials`` fresh processes interleaved
    with this tree's (the machine's drift reaches both alike), medians, CPU seconds and whether the
    per-run results are identical.
@@ -57,6 +61,64 @@ print(json.dumps({"wall": wall, "cpu": cpu, "import": imported, "compile": compi
 """
 
 
+#: one traced main job on forked workers in this (fresh) process: when each phase ran and the CPU
+#: time it took, in the parent and in each task (``runner._forked_call``), as JSON
+_TRACE = """
+import json, os, sys, tempfile, time
+from evo_codesign import runner
+from evo_codesign.compare import compare
+from evo_codesign.config import load_config
+from evo_codesign.jit import warm_up
+warm_up()
+budget, jobs, repeats = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+phases, log = [], tempfile.mktemp()
+fork_map, call = runner.fork_map, runner._forked_call
+def traced_map(*a, **k):
+    c, t = time.process_time(), time.perf_counter()
+    out = fork_map(*a, **k)
+    phases.append((t, time.perf_counter(), time.process_time() - c))
+    return out
+def traced_call(i):
+    c, t = time.process_time(), time.perf_counter()
+    out = call(i)
+    with open(log, "a") as f:
+        f.write(f"{len(phases)} {t} {time.perf_counter()} {time.process_time() - c}\\n")
+    return out
+runner.fork_map, runner._forked_call = traced_map, traced_call
+cfg = load_config(overrides={"search.budget": budget, "run.n_jobs": jobs})
+with tempfile.TemporaryDirectory() as d:
+    c0, t0 = time.process_time(), time.perf_counter()
+    compare(cfg, f"{d}/cmp", repeats=repeats, plots=True)
+    t1, c1 = time.perf_counter(), time.process_time()
+tasks = [[float(v) for v in line.split()] for line in open(log)]
+os.unlink(log)
+print(json.dumps({"t0": t0, "t1": t1, "parent_cpu": c1 - c0, "phases": phases, "tasks": tasks}))
+"""
+
+
+def _trace(args: argparse.Namespace) -> None:
+    """Where the main job's time goes on ``args.workers`` forked workers, one fresh process per trial."""
+    _compare(200, 1, 1, True)  # the kernel cache, outside the trials
+    for k in range(args.trials):
+        out = subprocess.run([sys.executable, "-c", _TRACE, str(args.budget), str(args.workers), str(args.repeats)],
+                             check=True, capture_output=True, text=True)
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        t0 = r["t0"]
+        if len(r["phases"]) != 2:
+            raise SystemExit(f"expected the runs and the report's figures in forked workers, got "
+                             f"{len(r['phases'])} forked phases (fork unavailable?)")
+        (a0, a1, pa), (b0, b1, pb) = r["phases"]
+        runs = [t for t in r["tasks"] if t[0] == 0]
+        figs = [t for t in r["tasks"] if t[0] == 1]
+        cpu = r["parent_cpu"] + sum(t[3] for t in r["tasks"])
+        print(f"trial {k + 1}: {r['t1'] - t0:.2f} s, {cpu:.1f} CPU-seconds in all. Before the runs (serial) "
+              f"{a0 - t0:.2f} s; runs {a1 - a0:.2f} s ({len(runs)} tasks, {sum(t[3] for t in runs):.2f} CPU-s; this "
+              f"process meanwhile {pa:.2f} CPU-s, its imports); last run's end to the figures' workers "
+              f"{min(t[1] for t in figs) - max(t[2] for t in runs):.2f} s; report {b1 - a1:.2f} s (figures "
+              f"{sum(t[3] for t in figs):.2f} CPU-s in {len(figs)} tasks, this process {pb:.2f} CPU-s: scoring, "
+              f"tables, hypervolume figure); after it {r['t1'] - b1:.2f} s")
+
+
 def _compare(budget: int, jobs: int, repeats: int, plots: bool, source: str | None = None) -> dict:
     """One main job in a fresh process; ``source``: import the package from that source tree."""
     env = dict(os.environ, PYTHONPATH=source) if source else None
@@ -83,7 +145,13 @@ def main() -> None:
     ap.add_argument("--trials", type=int, default=3)
     ap.add_argument("--against", help="another source tree of the package: its main job timed interleaved with "
                                       "this one's")
+    ap.add_argument("--trace", action="store_true",
+                    help="where the main job's time goes on --workers workers: phases and CPU seconds, --trials "
+                         "fresh processes")
     args = ap.parse_args()
+    if args.trace:
+        _trace(args)
+        return
     if args.against:
         _against(args)
         return
