@@ -25,7 +25,7 @@ from .io.rundir import RunDir
 from .problem import CodesignProblem
 
 __all__ = ["UniqueBudget", "build_nsga2", "GAState", "start", "resume_state", "replay_state", "run_until_done",
-           "front_arrays"]
+           "front_arrays", "share_keys"]
 
 
 class UniqueBudget(Termination):
@@ -92,7 +92,26 @@ def start(problem: CodesignProblem, search: SearchConfig, seed: int) -> GAState:
         raise UsageError(f"search.budget ({search.budget}) must be at least search.pop_size ({search.pop_size})")
     algo = build_algorithm(problem.space, search, problem.n_obj)
     algo.setup(problem, termination=UniqueBudget(search.budget), seed=int(seed), verbose=False)
+    share_keys(algo)
     return GAState(algo, 0)
+
+
+def share_keys(algo: Any) -> None:
+    """Let the algorithm's duplicate elimination and the evaluation cache key genomes through one
+    :class:`~evo_codesign.operators.CanonicalKeys`, so a new individual is canonicalised once:
+    when duplicate elimination checks it, and the cache then finds its key remembered. Keys are
+    a function of the genome alone, so this changes no result. A checkpoint pickles the two
+    together and keeps them shared; one of an earlier version is shared again on resume."""
+    from .operators import CanonicalDuplicates
+
+    cache = getattr(getattr(algo, "problem", None), "cache", None)
+    keys = getattr(cache, "_keys", None)
+    if keys is None:
+        return
+    for owner in (algo, getattr(algo, "initialization", None), getattr(algo, "mating", None)):
+        dup = getattr(owner, "eliminate_duplicates", None)
+        if isinstance(dup, CanonicalDuplicates) and dup.space is cache.space:
+            dup.keys = keys
 
 
 def resume_state(rundir: RunDir) -> GAState:
@@ -109,6 +128,7 @@ def resume_state(rundir: RunDir) -> GAState:
     cache = state.problem.cache
     cache.log = rundir
     cache.restore(rows, counted_up_to_gen=state.gen)
+    share_keys(state.algorithm)
     return state
 
 
@@ -163,5 +183,3 @@ def front_arrays(state: GAState) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     order = np.lexsort(X.T[::-1])  # deterministic row order
     G = opt.get("G") if state.problem.n_ieq_constr else np.zeros((len(X), 0))
     return X[order], opt.get("F")[order], G[order]
-
-

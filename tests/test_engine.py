@@ -124,3 +124,43 @@ def test_one_blas_thread_limits_again_with_its_kept_controller_and_restores():
     finally:
         del sys.modules["_evo_codesign_test_new_module"]
     assert blas() == before
+
+
+def test_each_genome_is_canonicalised_once_for_duplicates_and_cache_alike(tmp_path, monkeypatch):
+    """Duplicate elimination and the evaluation cache share one key memory: a new individual is
+    canonicalised when duplicate elimination checks it and the cache finds its key. The run is the
+    one with two memories, bit for bit; a checkpoint keeps them shared, and one written with two
+    (an earlier version) is shared again on resume."""
+    from evo_codesign import operators
+    from evo_codesign.operators import CanonicalKeys
+
+    rows = []
+    canonical = operators.canonical_genomes
+    monkeypatch.setattr(operators, "canonical_genomes", lambda space, A: rows.append(len(A)) or canonical(space, A))
+    st, rd, _ = _run(tmp_path / "shared", seed=4)
+    algo, cache = st.algorithm, st.problem.cache
+    assert algo.mating.eliminate_duplicates.keys is cache._keys
+    assert algo.initialization.eliminate_duplicates.keys is cache._keys
+    assert sum(rows) == len(cache._keys._memo) >= cache.n_unique  # each distinct genome once
+
+    # two memories, as before: the same run
+    rows.clear()
+    rd2 = RunDir.create(tmp_path / "apart", {"seed": 4})
+    st2 = start(CodesignProblem(SPACE, EvaluationCache(SPACE, ToyEvaluator(SPACE), rd2)), SEARCH, 4)
+    for owner in (st2.algorithm.mating, st2.algorithm.initialization):
+        owner.eliminate_duplicates.keys = CanonicalKeys(SPACE)
+    st2 = run_until_done(st2, rd2, checkpoint_every=3)
+    assert sum(rows) > len(st2.problem.cache._keys._memo)  # genomes canonicalised twice
+    for a, b in zip(front_arrays(st), front_arrays(st2)):
+        np.testing.assert_array_equal(a, b)
+    assert [r.key for r in rd.rows()] == [r.key for r in rd2.rows()]
+
+    back = pickle.loads(pickle.dumps(st))
+    assert back.algorithm.mating.eliminate_duplicates.keys is back.problem.cache._keys
+    # the checkpoint with two memories, resumed: shared again
+    rd3 = RunDir.open(tmp_path / "apart")
+    try:
+        resumed = resume_state(rd3)
+        assert resumed.algorithm.mating.eliminate_duplicates.keys is resumed.problem.cache._keys
+    finally:
+        rd3.close()
