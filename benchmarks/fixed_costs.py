@@ -31,7 +31,10 @@ What each line measures (the fastest of ``--repeats``; the figures the code's co
   population: pymoo's ``RankAndCrowding`` and ``binary_tournament`` against
   :mod:`evo_codesign.nsga2`'s (the same survivors and winners, checked);
 * a run's ``front.parquet``: pandas' ``to_parquet`` against ``io.rundir.parquet_bytes`` (one
-  Arrow array per column; the same frame read back, checked);
+  Arrow array per column; the same frame read back, checked); a front's decoded columns, row by
+  row against each segment once per distinct value (``io.frames._decoded_rows``; the same,
+  checked); limiting BLAS to one thread for a block: ``threadpool_limits`` against
+  ``runner.one_blas_thread`` with its kept controller;
 * the rank heatmap's matrix of a small comparison's fronts: every candidate accelerator costed on
   all 50 cells against first on 3 (``rank_agreement._latency_classes``): (design, cell) pairs
   costed and seconds, the same matrix (checked).
@@ -255,6 +258,31 @@ def _log_and_selection(cfg, d: str, repeats: int) -> None:
           f"winners: {same}")
 
 
+def _front_decoding_and_blas(space, repeats: int) -> None:
+    from threadpoolctl import threadpool_limits
+
+    from evo_codesign.io.frames import _decoded_rows, flatten_decoded
+    from evo_codesign.runner import one_blas_thread
+
+    X = space.sample(np.random.default_rng(5), 50)
+    X[25:] = X[:25]  # a front repeats designs, cells and accelerators
+    X[10:20, space.slices["cell"]] = X[0, space.slices["cell"]]
+    old = _best(lambda: [flatten_decoded(space.decode(x)) for x in X], repeats, 5)
+    new = _best(lambda: _decoded_rows(space, X), repeats, 5)
+    same = [flatten_decoded(space.decode(x)) for x in X] == _decoded_rows(space, X)
+    print(f"decoded columns of a 50-row front (25 designs): row by row {old * 1e3:.1f} ms, each segment once per "
+          f"distinct value {new * 1e3:.1f} ms; the same: {same}")
+
+    def limited(block) -> None:
+        with block():
+            pass
+
+    old = _best(lambda: limited(lambda: threadpool_limits(limits=1, user_api="blas")), repeats, 20)
+    new = _best(lambda: limited(one_blas_thread), repeats, 20)
+    print(f"BLAS on one thread for a block (once per search phase): threadpool_limits {old * 1e3:.2f} ms, "
+          f"one_blas_thread with its kept controller {new * 1e3:.3f} ms")
+
+
 def _front_parquet(fronts, repeats: int) -> None:
     import pandas as pd
 
@@ -331,6 +359,7 @@ def main() -> None:
         _log_and_selection(cfg, d, r)
     _heatmap_pairs(res.fronts, r)
     _front_parquet(res.fronts, r)
+    _front_decoding_and_blas(space, r)
     import evo_codesign.plot.figures  # noqa: F401  (what a comparison with figures has alive)
 
     old = _best(gc.collect, r)
