@@ -223,7 +223,7 @@ def parquet_bytes(frame: pd.DataFrame) -> bytes:
     Columns of numbers, booleans and text go straight to Arrow arrays, one per column:
     ``pd.read_parquet`` gives back the same frame, in about half the time of pandas'
     ``to_parquet``, which converts through its own schema metadata (a run's front of 115 columns:
-    8.2 against 14.0 ms, ``benchmarks/fixed_costs.py``). Other columns (categories, dates, mixed
+    5.1-8.2 against 9.6-14.0 ms, ``benchmarks/fixed_costs.py``). Other columns (categories, dates, mixed
     objects) go through ``pyarrow.Table.from_pandas``."""
     import pyarrow as pa
     import pyarrow.parquet as pq
