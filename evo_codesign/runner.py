@@ -169,7 +169,7 @@ def one_blas_thread() -> Iterator[None]:
     2,000, medians of 6, default OpenBLAS against ``OPENBLAS_NUM_THREADS=1``): one run alone took
     the same wall time either way but 25 % more CPU with BLAS threads, and two runs side by side
     each took about 30 % longer with them. loky's workers get the same limit from joblib. The
-    controller (which finds the loaded BLAS libraries: about 1.5 ms) is kept per process and found
+    controller (which finds the loaded BLAS libraries: 1.5-3 ms) is kept per process and found
     again whenever a module was imported since (a new extension may bring its own BLAS)."""
     global _BLAS_CONTROLLER
     from threadpoolctl import ThreadpoolController
