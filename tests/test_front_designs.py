@@ -177,6 +177,8 @@ def test_front_parquet_reads_back_as_the_frame_written(tmp_path, hybrid):
     assert {"str", "int64", "float64", "bool"} <= {str(t) for t in back.dtypes}
     odd = pd.DataFrame({"n": [1, 2], "text": ["a", None], "x": [0.5, np.nan], "kind": pd.Categorical(["u", "v"])})
     pd.testing.assert_frame_equal(pd.read_parquet(io.BytesIO(parquet_bytes(odd))), odd)
+    none = frame.iloc[:0]  # no rows: every column keeps its dtype, text included
+    pd.testing.assert_frame_equal(pd.read_parquet(io.BytesIO(parquet_bytes(none))), none)
     with pytest.raises(Exception, match="Could not convert"):  # what pandas' to_parquet raises too
         parquet_bytes(pd.DataFrame({"mixed": [1, "z"]}))
 

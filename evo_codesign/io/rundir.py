@@ -237,7 +237,9 @@ def parquet_bytes(frame: pd.DataFrame) -> bytes:
     if frame.columns.is_unique and all(isinstance(c, str) for c in frame.columns) and \
             all(plain(c, t) for c, t in frame.dtypes.items()):
         try:
-            table = pa.table({c: pa.array(v.to_numpy(), from_pandas=True) for c, v in frame.items()})
+            table = pa.table({c: pa.array(v.to_numpy(), from_pandas=True,
+                                          type=pa.string() if isinstance(v.dtype, pd.StringDtype) else None)
+                              for c, v in frame.items()})  # text typed as text even without rows
         except (pa.ArrowInvalid, pa.ArrowTypeError):  # text columns holding something else
             table = None
     if table is None:
