@@ -28,10 +28,10 @@ def import_report_modules(plots: bool) -> None:
     for the tables (0.45-0.7 s on the development machine, ``benchmarks/fixed_costs.py``) and,
     with ``plots``, matplotlib (about 0.4 s), which the workers that draw the figures, forked
     afterwards, then have too. The imports share the cores with the runs, so the runs end about
-    half their time later; done after the runs, they would add their whole time. (matplotlib
-    was imported once a core fell idle before the last run ended; the last two runs can end
-    within milliseconds of each other, and the import then ran alone: ``compare_speed.py
-    --trace``.)"""
+    half their time later; done after the runs, they would add their whole time. (Importing
+    matplotlib instead once a core fell idle near the end of the runs took the same time within
+    the machine's noise, ``benchmarks/compare_speed.py --against``, but only when the last runs
+    left a core idle long enough.)"""
     from . import stats  # noqa: F401
 
     if plots:
