@@ -122,6 +122,19 @@ def test_missing_values_are_compared_as_text():
     assert out["n_equivalent"].tolist() == [2, 1, 1]
 
 
+
+def test_designs_are_told_apart_as_their_values_text_tells_them_apart():
+    # numbers by their bits: every NaN is one value, -0.0 is not 0.0; text missing equals missing
+    frame = pd.DataFrame({"f_a": [np.nan, -np.nan, 0.0, -0.0, 0.0, 1e-300, 1e-300],
+                          "g_b": np.float32([1.5, 1.5, 0.0, 0.0, 0.0, 2.0, 2.0]),
+                          "cell.normal": pd.array(["x", "x", pd.NA, pd.NA, pd.NA, "y", "z"], dtype="string"),
+                          "n_equivalent": [1, 2, 3, 1, 1, 1, 1]})
+    out, keep = distinct_designs(frame)
+    assert keep.tolist() == [True, False, True, True, False, True, True]
+    assert out["n_equivalent"].tolist() == [3, 4, 1, 1, 1]
+    text = frame.astype(str).fillna("nan")  # what the rule says: the same groups as the values' text
+    assert (~text.drop(columns="n_equivalent").duplicated()).tolist() == keep.tolist()
+
 @pytest.mark.parametrize("max_designs", [2, 4, 12])
 def test_latency_classes_are_those_of_costing_every_pair(hybrid, max_designs):
     from evo_codesign.rank_agreement import _latency_classes

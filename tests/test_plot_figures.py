@@ -116,8 +116,10 @@ def test_many_seeds_share_one_marker_and_the_legend_says_so():
     assert [t.get_text() for t in few.legends[0].get_texts()][1:4] == ["seed 1", "seed 2", "seed 3"]
 
 
-def test_a_png_is_savefigs_byte_for_byte_from_one_draw(tmp_path):
+def test_a_png_has_savefigs_pixels_from_one_draw(tmp_path):
     import io
+
+    from PIL import Image
 
     from evo_codesign.plot.figures import save_figure
 
@@ -126,10 +128,17 @@ def test_a_png_is_savefigs_byte_for_byte_from_one_draw(tmp_path):
                                        "evaluations": [10, 10, 20, 20], "hv": [0.5, 0.6, 0.4, 0.7]}),
                          title="a title", note="a note under the axes")
 
-    ours = save_figure(figure(), tmp_path / "x", formats=("png",))[0].read_bytes()
+    ours = Image.open(save_figure(figure(), tmp_path / "x", formats=("png",))[0])
     theirs = io.BytesIO()
     figure().savefig(theirs, format="png", dpi=150)
-    assert ours == theirs.getvalue()
+    theirs = Image.open(theirs)
+    assert ours.mode == "RGB" and theirs.mode == "RGBA"  # an opaque figure needs no alpha channel
+    assert np.array_equal(np.asarray(ours.convert("RGBA")), np.asarray(theirs))
+    assert ours.info["dpi"] == theirs.info["dpi"] and ours.info["Software"] == theirs.info["Software"]
+    see_through = figure()
+    see_through.patch.set_alpha(0.0)
+    kept = Image.open(save_figure(see_through, tmp_path / "t", formats=("png",))[0])
+    assert kept.mode == "RGBA" and np.asarray(kept)[0, 0, 3] == 0  # transparency is kept
     fig, draws = figure(), []
     fig.canvas.mpl_connect("draw_event", lambda event: draws.append(1))
     save_figure(fig, tmp_path / "y", formats=("png",))

@@ -49,6 +49,26 @@ def test_semi_decoupled_reports_the_premise(results):
     assert d["premise_accelerators"] >= 1 and -1 <= d["premise_spearman_min"] <= d["premise_spearman_median"] <= 1
 
 
+
+def test_the_premise_costs_each_cell_and_accelerator_once_with_the_same_latencies():
+    from evo_codesign.evaluate import build_evaluator
+    from evo_codesign.strategies.embedding import Embedding
+    from evo_codesign.strategies.semi_decoupled import premise
+
+    space = space_for(CFG)
+    ev, E = build_evaluator(CFG, space), Embedding.identity(space)
+    X = space.sample(np.random.default_rng(4), 12)
+    X[6] = X[7]  # a front may repeat an accelerator
+    archs = np.unique(X[:6, space.slices["cell"]], axis=0)
+    front = pd.DataFrame(X, columns=[f"x_{g}" for g in space.gene_names])
+    hw_pos = np.setdiff1d(E.covered, E.positions_of("cell"))
+
+    class JointOnly:  # an evaluator of joint genomes only: every (cell, accelerator) pair as a genome
+        metrics = ev.metrics
+
+    assert premise(ev, E, archs, X[0], front, hw_pos) == premise(JointOnly(), E, archs, X[0], front, hw_pos)
+    assert premise(ev, E, archs, X[0], front, hw_pos)["premise_accelerators"] == 11
+
 def test_compare_command(tmp_path, capsys):
     cfg = tmp_path / "c.toml"
     cfg.write_text('seed = 2\n[space]\nhardware = "dataflow"\n[search]\npop_size = 20\nbudget = 300\n')

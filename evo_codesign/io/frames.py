@@ -57,12 +57,16 @@ def design_frame(space: JointSpace, X: np.ndarray, F: np.ndarray, G: np.ndarray,
     ok = feasible_mask(G)
     worst = worst_violation(G, list(constraint_names), constraint_scales)
     decoded = _decoded_rows(space, X)
-    for i, x in enumerate(X):
+    # Python numbers by whole rows (``tolist``), not element by element: the same values
+    x_names, f_names, g_names = ([f"{p}_{n}" for n in names] for p, names in
+                                 (("x", space.gene_names), ("f", objective_names), ("g", constraint_names)))
+    xs, fs, gs = X.tolist(), (sign * np.asarray(F, dtype=float)).tolist() if len(X) else [], G.tolist()
+    for i in range(len(X)):
         row: dict[str, Any] = dict(identifiers)
-        row.update({f"x_{n}": int(v) for n, v in zip(space.gene_names, x)})
+        row.update(zip(x_names, xs[i]))
         row.update(decoded[i])
-        row.update({f"f_{n}": float(sign[j] * F[i, j]) for j, n in enumerate(objective_names)})
-        row.update({f"g_{n}": float(G[i, j]) for j, n in enumerate(constraint_names)})
+        row.update(zip(f_names, fs[i]))
+        row.update(zip(g_names, gs[i]))
         row.update(feasible=bool(ok[i]), violated=worst[i])
         if extras is not None:
             row.update({k: v for k, v in extras[i].items()
@@ -116,16 +120,37 @@ def distinct_designs(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
         if "n_equivalent" not in out:
             out["n_equivalent"] = 1
         return out, np.ones(len(frame), dtype=bool)
-    # NaN never equals NaN in a groupby key: compare the values' text instead (pandas 3's string
-    # dtype keeps a missing value missing, so it is written out as "nan" by hand)
-    text = frame[key].astype(str).fillna("nan").to_numpy(dtype=object)
-    groups = pd.Series(["\x1f".join(r) for r in text], index=frame.index)  # faster than a row-wise agg
-    keep = ~groups.duplicated().to_numpy()
-    counts = frame["n_equivalent"] if "n_equivalent" in frame else pd.Series(1, index=frame.index)
-    total = counts.groupby(groups.to_numpy()).sum()
+    group = _row_groups(frame, key)
+    first = np.unique(group, return_index=True)[1]
+    keep = np.zeros(len(frame), dtype=bool)
+    keep[first] = True
+    counts = frame["n_equivalent"].to_numpy(dtype=np.int64) if "n_equivalent" in frame else \
+        np.ones(len(frame), dtype=np.int64)
+    total = np.zeros(len(first), dtype=np.int64)
+    np.add.at(total, group, counts)
     out = frame[keep].copy()
-    out["n_equivalent"] = total.loc[groups[keep].to_numpy()].to_numpy().astype(int)
+    out["n_equivalent"] = total[group[keep]].astype(int)
     return out.reset_index(drop=True), keep
+
+
+def _row_groups(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
+    """Each row's group number (0, 1, ... in order of first appearance) by its values in
+    ``columns``, as if compared as text (``astype(str)``, a missing value "nan"): NaN equals
+    NaN and 0.0 differs from -0.0. Numbers are compared by their bits (a float's shortest text
+    names its bits; every NaN is one), anything else by its text."""
+    parts = []
+    for c in columns:
+        v = frame[c]
+        if isinstance(v.dtype, np.dtype) and v.dtype.kind in "fiub":
+            a = v.to_numpy()
+            if a.dtype.kind == "f":
+                a = a.astype(np.float64)
+                a = np.where(np.isnan(a), np.nan, a).view(np.int64)
+            parts.append(a.tolist())
+        else:
+            parts.append(v.astype(str).fillna("nan").tolist())
+    seen: dict[tuple, int] = {}
+    return np.array([seen.setdefault(r, len(seen)) for r in zip(*parts)], dtype=np.int64)
 
 
 def read_front(run_dir: str | Path) -> pd.DataFrame:
