@@ -122,7 +122,6 @@ def test_missing_values_are_compared_as_text():
     assert out["n_equivalent"].tolist() == [2, 1, 1]
 
 
-
 def test_designs_are_told_apart_as_their_values_text_tells_them_apart():
     # numbers by their bits: every NaN is one value, -0.0 is not 0.0; text missing equals missing
     frame = pd.DataFrame({"f_a": [np.nan, -np.nan, 0.0, -0.0, 0.0, 1e-300, 1e-300],
@@ -134,6 +133,7 @@ def test_designs_are_told_apart_as_their_values_text_tells_them_apart():
     assert out["n_equivalent"].tolist() == [3, 4, 1, 1, 1]
     text = frame.astype(str).fillna("nan")  # what the rule says: the same groups as the values' text
     assert (~text.drop(columns="n_equivalent").duplicated()).tolist() == keep.tolist()
+
 
 @pytest.mark.parametrize("max_designs", [2, 4, 12])
 def test_latency_classes_are_those_of_costing_every_pair(hybrid, max_designs):

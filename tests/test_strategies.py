@@ -49,7 +49,6 @@ def test_semi_decoupled_reports_the_premise(results):
     assert d["premise_accelerators"] >= 1 and -1 <= d["premise_spearman_min"] <= d["premise_spearman_median"] <= 1
 
 
-
 def test_the_premise_costs_each_cell_and_accelerator_once_with_the_same_latencies():
     from evo_codesign.evaluate import build_evaluator
     from evo_codesign.strategies.embedding import Embedding
@@ -68,6 +67,7 @@ def test_the_premise_costs_each_cell_and_accelerator_once_with_the_same_latencie
 
     assert premise(ev, E, archs, X[0], front, hw_pos) == premise(JointOnly(), E, archs, X[0], front, hw_pos)
     assert premise(ev, E, archs, X[0], front, hw_pos)["premise_accelerators"] == 11
+
 
 def test_compare_command(tmp_path, capsys):
     cfg = tmp_path / "c.toml"
