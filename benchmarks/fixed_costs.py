@@ -35,7 +35,9 @@ What each line measures (the fastest of ``--repeats``; the figures the code's co
   Arrow array per column; the same frame read back, checked); a front's decoded columns, row by
   row against each segment once per distinct value (``io.frames._decoded_rows``; the same,
   checked); limiting BLAS to one thread for a block: ``threadpool_limits`` against
-  ``runner.one_blas_thread`` with its kept controller;
+  ``runner.one_blas_thread`` with its kept controller; a forked child's CPU seconds (all its
+  threads) for 200 small products 2 ms apart, forked with BLAS threads against forked inside
+  ``one_blas_thread`` (no BLAS threads started: they spin after each call);
 * the rank heatmap's matrix of a small comparison's fronts: every candidate accelerator costed on
   all 50 cells against first on 3 (``rank_agreement._latency_classes``): (design, cell) pairs
   costed and seconds, the same matrix (checked).
@@ -282,6 +284,44 @@ def _front_decoding_and_blas(space, repeats: int) -> None:
     new = _best(lambda: limited(one_blas_thread), repeats, 20)
     print(f"BLAS on one thread for a block (once per search phase): threadpool_limits {old * 1e3:.2f} ms, "
           f"one_blas_thread with its kept controller {new * 1e3:.3f} ms")
+    _forked_blas()
+
+
+def _forked_blas() -> None:
+    """CPU seconds of a forked child (all its threads) making 200 small products 2 ms apart, as
+    a worker's generations do, forked with BLAS as it is and forked inside ``one_blas_thread``."""
+    import os
+
+    from evo_codesign.runner import one_blas_thread
+
+    A, B = np.random.default_rng(0).random((50, 100)), np.random.default_rng(1).random((100, 2000))
+
+    def child() -> tuple[float, int]:
+        rd, wr = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                with one_blas_thread():  # as a search phase does
+                    t = time.process_time()
+                    for _ in range(200):
+                        A @ B
+                        time.sleep(0.002)
+                    os.write(wr, f"{time.process_time() - t} {len(os.listdir('/proc/self/task'))}".encode())
+            finally:
+                os._exit(0)
+        os.close(wr)
+        cpu, threads = os.read(rd, 64).decode().split()
+        os.waitpid(pid, 0)
+        return float(cpu), int(threads)
+
+    if not sys.platform.startswith("linux"):
+        return
+    A @ B  # BLAS's threads started, as in a process that has multiplied before
+    free = min(child() for _ in range(3))
+    with one_blas_thread():
+        held = min(child() for _ in range(3))
+    print(f"a forked worker's 200 small products 2 ms apart: forked with BLAS threads {free[0]:.2f} CPU-s "
+          f"({free[1]} threads), forked inside one_blas_thread {held[0]:.2f} CPU-s ({held[1]} thread)")
 
 
 def _front_parquet(fronts, repeats: int) -> None:

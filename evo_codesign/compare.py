@@ -208,9 +208,11 @@ def compare(cfg: Config, out: str | Path, *, strategies: Sequence[str] | None = 
     from .jit import warm_up
 
     compile_s = warm_up()  # before any run's clock starts (worker processes load the cache themselves)
-    from .runner import frozen_heap, shared_before_fork
+    from .runner import frozen_heap, one_blas_thread, shared_before_fork
 
-    with folder_lock(out, what="compare"), frozen_heap():  # the collector skips what is imported already
+    # frozen_heap: the collector skips what is imported already; one_blas_thread: the runs and the
+    # figures keep the cores busy (and a process forked so starts no BLAS threads to spin)
+    with folder_lock(out, what="compare"), frozen_heap(), one_blas_thread():
         _check(cfg, out, strategies, repeats, resume)
         if evaluator is None:
             evaluator = build_evaluator(cfg, space_for(cfg))  # built once, shared by every run

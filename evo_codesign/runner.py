@@ -44,6 +44,7 @@ import numpy as np
 import joblib
 from joblib import Parallel, delayed
 
+from .blas import one_blas_thread
 from .errors import MissingDependencyError, UsageError
 
 __all__ = ["BatchPolicy", "evaluate_batches", "run_independent", "effective_n_jobs", "DaskSession", "dask_session",
@@ -161,29 +162,6 @@ def _joblib_streamed(fn: Callable[[Any], Any], tasks: list[Any], n_jobs: int, pr
     return [results[i] for i in range(len(tasks))]
 
 
-@contextlib.contextmanager
-def one_blas_thread() -> Iterator[None]:
-    """BLAS (numpy's OpenBLAS or MKL) on one thread within the block (``threadpoolctl``). A
-    search multiplies small matrices, where BLAS threads gain nothing and spin on the idle core
-    after each call. Measured on the 2-core development machine (semi-decoupled runs at budget
-    2,000, medians of 6, default OpenBLAS against ``OPENBLAS_NUM_THREADS=1``): one run alone took
-    the same wall time either way but 25 % more CPU with BLAS threads, and two runs side by side
-    each took about 30 % longer with them. loky's workers get the same limit from joblib. The
-    controller (which finds the loaded BLAS libraries: 1.5-3 ms) is kept per process and found
-    again whenever a module was imported since (a new extension may bring its own BLAS)."""
-    global _BLAS_CONTROLLER
-    from threadpoolctl import ThreadpoolController
-
-    key = (os.getpid(), len(sys.modules))
-    if _BLAS_CONTROLLER is None or _BLAS_CONTROLLER[0] != key:
-        _BLAS_CONTROLLER = (key, ThreadpoolController())
-    with _BLAS_CONTROLLER[1].limit(limits=1, user_api="blas"):
-        yield
-
-
-_BLAS_CONTROLLER: tuple[tuple[int, int], Any] | None = None  # ((pid, module count), its controller)
-
-
 #: depth of nested :func:`frozen_heap` blocks in this process
 _FROZEN_DEPTH = 0
 
@@ -276,10 +254,11 @@ def fork_map(fn: Callable[[Any], Any], tasks: Sequence[Any], *, n_jobs: int,
     try:
         # frozen_heap: the objects alive now are frozen until the workers are done, so a worker's
         # collections leave them (and the memory pages they share with this process) alone, the
-        # gc module's advice for fork without exec. With fork, the executor forks all its workers
-        # before it starts its own threads.
-        with frozen_heap(), ProcessPoolExecutor(max_workers=workers,
-                                                mp_context=multiprocessing.get_context("fork")) as pool:
+        # gc module's advice for fork without exec. one_blas_thread: workers forked so start no
+        # BLAS threads (which spin after each call), nor does this process while they work. With
+        # fork, the executor forks all its workers before it starts its own threads.
+        with frozen_heap(), one_blas_thread(), ProcessPoolExecutor(
+                max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
             pending = {pool.submit(_forked_call, i) for i in range(len(tasks))}
             if after_fork is not None:
                 after_fork()

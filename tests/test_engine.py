@@ -1,4 +1,5 @@
 import pickle
+import sys
 
 import numpy as np
 import pytest
@@ -97,7 +98,7 @@ def test_one_blas_thread_limits_again_with_its_kept_controller_and_restores():
     BLAS to one thread and gives the threads back afterwards."""
     from threadpoolctl import threadpool_info
 
-    from evo_codesign import runner
+    from evo_codesign import blas as runner
 
     def blas():
         return sorted(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
@@ -124,6 +125,33 @@ def test_one_blas_thread_limits_again_with_its_kept_controller_and_restores():
     finally:
         del sys.modules["_evo_codesign_test_new_module"]
     assert blas() == before
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="counts a process's threads in /proc")
+def test_a_process_forked_with_one_blas_thread_starts_no_blas_threads():
+    """What fork_map's workers and a comparison's parent rely on: OpenBLAS starts its thread pool
+    (whose threads spin after each call) when its thread count is set, so a library already on
+    one thread is left alone, and a child forked while it is on one thread starts none."""
+    import os
+
+    from evo_codesign.blas import one_blas_thread
+
+    A, B = np.random.default_rng(0).random((50, 100)), np.random.default_rng(1).random((100, 2000))
+    with one_blas_thread():
+        rd, wr = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: a search's block and BLAS calls, then its thread count
+            try:
+                with one_blas_thread():
+                    for _ in range(5):
+                        A @ B
+                os.write(wr, str(len(os.listdir("/proc/self/task"))).encode())
+            finally:
+                os._exit(0)
+        os.close(wr)
+        threads = os.read(rd, 16).decode()
+        os.waitpid(pid, 0)
+    assert threads == "1"
 
 
 def test_each_genome_is_canonicalised_once_for_duplicates_and_cache_alike(tmp_path, monkeypatch):
