@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -54,11 +54,9 @@ class AdcTable:
         need = column_levels_bits(rows, cb)
         if self.equivalent_bits is None:
             return _LEGACY_LOSSLESS_BITS - np.maximum(need - ab, 0.0)
-        T = np.asarray(self.equivalent_bits, dtype=float)
-        grid_cb = np.asarray(self.cell_bits, dtype=float)
-        c = np.abs(np.log2(grid_cb)[None, :] - np.log2(cb.reshape(-1, 1))).argmin(axis=1).reshape(cb.shape)
+        T, grid_cb, log_cb, lr = self._grids
+        c = np.abs(log_cb[None, :] - np.log2(cb.reshape(-1, 1))).argmin(axis=1).reshape(cb.shape)
         r_eff = rows * (2.0 ** cb - 1.0) / (2.0 ** grid_cb[c] - 1.0)  # the same column range R
-        lr = np.log2(np.asarray(self.rows, dtype=float))
         x = np.maximum(np.log2(r_eff), lr[0])
         b = ab - np.maximum(x - lr[-1], 0.0)  # beyond the grid: as many bits fewer
         i = np.clip(np.searchsorted(lr, np.minimum(x, lr[-1]), side="right") - 1, 0, len(lr) - 2)
@@ -72,6 +70,13 @@ class AdcTable:
             return lo + f * (hi - lo)
         k = (1.0 - t) * along_bits(i) + t * along_bits(i + 1)
         return np.where(ab >= need, self.reference_bits, np.minimum(k, self.reference_bits))
+
+    @cached_property
+    def _grids(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(table, cell-bit grid, its log2, log2 of the row grid) as floats: worked out once."""
+        grid_cb = np.asarray(self.cell_bits, dtype=float)
+        return (np.asarray(self.equivalent_bits, dtype=float), grid_cb, np.log2(grid_cb),
+                np.log2(np.asarray(self.rows, dtype=float)))
 
 
 @lru_cache(maxsize=8)

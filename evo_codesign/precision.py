@@ -61,6 +61,7 @@ NeuroSim's ideal model SAR and flash ADCs of the same bit count have the same tr
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -156,23 +157,34 @@ class PrecisionConstants:
         """Bit-width from which the sourced curve reports no loss (its highest point)."""
         return float(max(self.activation_bits.value))
 
-    @property
+    # Worked out once per instance (the curve is read on every evaluation; the arrays are read-only)
+    @cached_property
+    def curve_bits(self) -> np.ndarray:
+        """The sourced bit-widths as floats."""
+        return _read_only(np.asarray(self.activation_bits.value, dtype=float))
+
+    @cached_property
     def curve_drop_pp(self) -> np.ndarray:
         """Drop at each sourced bit-width, relative to the lossless point, in pp."""
         err = np.asarray(self.activation_error_pct.value, dtype=float)
-        return err - err[int(np.argmax(self.activation_bits.value))]
+        return _read_only(err - err[int(np.argmax(self.activation_bits.value))])
 
-    @property
+    @cached_property
     def extrapolation_slope_pp_per_bit(self) -> float:
         """Slope of the lowest sourced segment, used below the sourced range (assumption 3)."""
         bits = np.asarray(self.activation_bits.value, dtype=float)
         err = np.asarray(self.activation_error_pct.value, dtype=float)
         return float((err[0] - err[1]) / (bits[1] - bits[0]))
 
-    @property
+    @cached_property
     def max_drop_pp(self) -> float:
         """No design can fall below chance: the drop never exceeds 100 - chance."""
         return 100.0 - float(self.chance_accuracy_pct.value)
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False
+    return a
 
 
 PRECISION_CONSTANTS = PrecisionConstants()
@@ -199,7 +211,7 @@ def _as_int_array(x: Any, name: str, lo: int, hi: int) -> np.ndarray:
 
 def _curve(k: np.ndarray, c: PrecisionConstants = PRECISION_CONSTANTS) -> np.ndarray:
     """Drop in pp at (possibly fractional) effective bit-width ``k``; non-increasing in ``k``."""
-    bits = np.asarray(c.activation_bits.value, dtype=float)
+    bits = c.curve_bits
     drop = c.curve_drop_pp
     # np.interp holds the end values outside the table: 0 above the lossless point, and the
     # lowest sourced drop below it, to which the linear extrapolation is added.

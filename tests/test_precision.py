@@ -52,6 +52,16 @@ def test_describe_model_lists_every_constant_and_the_formula():
 
 # --- sourced points ----------------------------------------------------------------------------
 
+def test_the_curve_is_worked_out_once_per_set_of_constants_and_cannot_be_changed():
+    assert C.curve_drop_pp is C.curve_drop_pp and not C.curve_drop_pp.flags.writeable
+    with pytest.raises(ValueError):
+        C.curve_bits[0] = 1.0
+    other = dataclasses.replace(C, activation_error_pct=dataclasses.replace(C.activation_error_pct,
+                                                                            value=(12.0, 10.0, 9.0, 8.0)))
+    assert other.curve_drop_pp.tolist() == [4.0, 2.0, 1.0, 0.0] and other.extrapolation_slope_pp_per_bit == 2.0
+    assert C.curve_drop_pp.tolist() == pytest.approx([2.7, 1.0, 0.8, 0.0])
+
+
 @pytest.mark.parametrize("k, err", list(zip(C.activation_bits.value, C.activation_error_pct.value)))
 def test_input_curve_reproduces_pact_table_at_its_points(k, err):
     # Tolerance 1e-9 pp: the model interpolates the table, so it must hit it exactly there.

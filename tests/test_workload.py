@@ -31,6 +31,19 @@ def test_hand_counted_layers():
     assert layer_weight_params(L).tolist() == [8 * 4 * 9 + 16, 4 * 9, 0]
 
 
+def test_kept_macs_are_handed_out_as_copies_and_follow_the_table():
+    b = LayerBuilder()
+    b.add("conv", OP_CONV, 8, 4, 3, 3, 6, 6, pad=1)
+    b.add("pool", OP_MAXPOOL, 4, 4, 3, 3, 6, 6, pad=1, groups=4)
+    L = b.build("t").layers
+    first = layer_macs(L)
+    first[:] = -1  # a caller's own array: the next caller still gets the MACs
+    assert layer_macs(L).tolist() == [8 * 4 * 9 * 36, 0]
+    wider = L.copy()
+    wider["K"][0] = 16  # another table: its own MACs, not the kept ones
+    assert layer_macs(wider).tolist() == [16 * 4 * 9 * 36, 0] and layer_macs(L)[0] == 8 * 4 * 9 * 36
+
+
 def test_all_skip_network_is_counted_by_hand():
     # every edge is the identity except the strided ones in reduction cells (factorized reduce)
     n = cell_network(ALL_SKIP)

@@ -5,6 +5,7 @@ buffer that holds the network's live activations."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -43,8 +44,7 @@ def imc_knob_array(seg: ImcSegment, X: np.ndarray) -> np.ndarray:
     n, G = len(X), len(seg.groups)
     out = np.empty((n, G, len(xb.KNOBS)))
     for j, knob in enumerate(xb.KNOBS):
-        choices = IMC_KNOBS[knob][0]
-        table = np.array([xb._knob_value(knob, c) for c in choices])
+        table = _knob_table(knob, tuple(IMC_KNOBS[knob][0]))
         if knob in seg.per_group:
             pos = [seg.position(f"{knob}.{g}") for g in seg.groups]
             out[:, :, j] = table[X[:, pos]]
@@ -61,9 +61,16 @@ def chip_knob_array(seg: ImcSegment, X: np.ndarray) -> np.ndarray:
     out = np.tile(xb.chip_array({}), (len(X), 1))
     for j, knob in enumerate(CHIP_GENES):
         if knob in seg.gene_names:
-            table = np.array([xb._knob_value(knob, c) for c in IMC_KNOBS[knob][0]])
-            out[:, j] = table[X[:, seg.position(knob)]]
+            out[:, j] = _knob_table(knob, tuple(IMC_KNOBS[knob][0]))[X[:, seg.position(knob)]]
     return out
+
+
+@lru_cache(maxsize=64)
+def _knob_table(knob: str, choices: tuple) -> np.ndarray:
+    """The kernel's value of each choice of a knob (read-only: looked up every batch)."""
+    table = np.array([xb._knob_value(knob, c) for c in choices])
+    table.flags.writeable = False
+    return table
 
 
 def macs_by_group(n_groups: int, shapes: np.ndarray, counts: np.ndarray, on_crossbar: np.ndarray) -> np.ndarray:
