@@ -19,7 +19,7 @@ What each line measures (the fastest of ``--repeats``; the figures the code's co
 * the interpreter's exit after a small comparison from ``evo-codesign``'s ``main``: called as from
   Python (``main(argv)``, nothing frozen) against as the executable (``main()``, heap frozen);
 * importing scipy.stats in a process that has imported the package (what semi-decoupled search's
-  workers no longer pay);
+  workers no longer pay), and the report's figure modules (matplotlib);
 * saving the main job's 2-D fronts figure with ``bbox_inches="tight"``, without (its constrained
   layout already fits it), and in one draw (``plot.base._png_in_one_draw``: savefig draws a
   constrained figure twice); and writing its pixels: savefig's PNG writer (RGBA, zlib level 6)
@@ -412,11 +412,14 @@ def main() -> None:
     old, new = _exit_seconds("python", max(3, r // 2)), _exit_seconds("executable", max(3, r // 2))
     print(f"interpreter exit after a small comparison: main(argv) {old:.2f} s, the executable's main() {new:.2f} s")
 
-    probe = ("import time, evo_codesign.compare; t = time.perf_counter(); import scipy.stats; "
-             "print(time.perf_counter() - t)")
-    imp = min(float(subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                                   check=True).stdout) for _ in range(max(3, r // 2)))
-    print(f"importing scipy.stats after the package: {imp:.2f} s")
+    def imported(what: str) -> float:  # in a fresh process that has imported the package
+        probe = f"import time, evo_codesign.compare; t = time.perf_counter(); {what}; print(time.perf_counter() - t)"
+        return min(float(subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                                        check=True).stdout) for _ in range(max(3, r // 2)))
+
+    print(f"importing scipy.stats after the package: {imported('import scipy.stats'):.2f} s; the report's "
+          f"figure modules (matplotlib, mplot3d): "
+          f"{imported('import evo_codesign.plot.figures, evo_codesign.plot.fronts, mpl_toolkits.mplot3d'):.2f} s")
 
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 

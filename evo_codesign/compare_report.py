@@ -26,7 +26,7 @@ __all__ = ["report", "finish_and_report", "import_report_modules"]
 def import_report_modules(plots: bool) -> None:
     """Import what :func:`report` needs here while the runs work in forked workers: scipy.stats
     for the tables (0.45-0.7 s on the development machine, ``benchmarks/fixed_costs.py``) and,
-    with ``plots``, matplotlib (about 0.4 s), which the workers that draw the figures, forked
+    with ``plots``, matplotlib (0.33-0.37 s, the same benchmark), which the workers that draw the figures, forked
     afterwards, then have too. The imports share the cores with the runs, so the runs end about
     half their time later; done after the runs, they would add their whole time. (Importing
     matplotlib instead once a core fell idle near the end of the runs took the same time within

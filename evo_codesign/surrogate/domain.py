@@ -25,9 +25,8 @@ DARTS V1/V2 1.00-1.05 (a reduction cell of eight max-pools is far from random ce
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
@@ -80,7 +79,7 @@ class TrainingDomain:
             out[i:i + 1024] = np.sqrt(_sq_distances(Zq[i:i + 1024], self.Z, self._z_norms).min(axis=1))
         return out
 
-    @functools.cached_property
+    @cached_property
     def _z_norms(self) -> np.ndarray:
         """The reference cells' squared norms (the same for every query: worked out once)."""
         return (self.Z * self.Z).sum(axis=1)
