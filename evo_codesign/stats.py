@@ -277,23 +277,26 @@ def _axis(name: str, senses: Mapping[str, str] | None) -> tuple[str, str]:
     return f"{text}, {'higher' if sense == 'max' else 'lower'} is better", sense
 
 
-#: a log axis when every value is positive and they span this factor or more (the rule of
-#: evo_codesign/plot/figures.py's fronts)
-_LOG_SPAN = 10.0
-
-
 def _frame(P: np.ndarray, sign: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(axis limits (2, 2), the worse end of each axis, log-scale flags) around points ``P``."""
+    """(axis limits (2, 2), the worse end of each axis, log-scale flags) around points ``P``; an
+    axis is a log axis by the rule of every other figure (:meth:`evo_codesign.plot.base.Axis.is_log`)."""
+    from .plot.base import Axis
+
     lo, hi = P.min(axis=0), P.max(axis=0)
-    logs = (lo > 0) & (hi >= _LOG_SPAN * np.where(lo > 0, lo, 1.0))
+    logs = np.array([Axis(str(j), "").is_log(P[:, j]) for j in range(P.shape[1])], dtype=bool)
     pad = np.where(hi > lo, 0.05 * (hi - lo), np.maximum(np.abs(hi) * 0.05, 1e-9))
     lo, hi = np.where(logs, lo / 1.15, lo - pad), np.where(logs, hi * 1.15, hi + pad)
     return np.stack([lo, hi]), np.where(sign > 0, hi, lo), logs  # surfaces run off at the worse end
 
 
 def _decorate(ax, lim: np.ndarray, logs: np.ndarray, xlabel: str, ylabel: str) -> None:
+    from matplotlib.ticker import NullLocator
+
     ax.set(xscale="log" if logs[0] else "linear", yscale="log" if logs[1] else "linear", xlim=tuple(lim[:, 0]),
            ylim=tuple(lim[:, 1]), xlabel=xlabel, ylabel=ylabel)
+    for axis, log in zip((ax.xaxis, ax.yaxis), logs):
+        if log:  # labels at the decades only, as on the fronts: minor labels crowd an axis of 1-2 decades
+            axis.set_minor_locator(NullLocator())
     ax.grid(alpha=0.3)
 
 

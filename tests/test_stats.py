@@ -237,3 +237,19 @@ def test_plots_write_pngs_and_leave_the_frame_alone(tmp_path):
         assert path.suffix == ".png" and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 20_000
     with pytest.raises(ValueError, match="'nope' has no feasible design"):
         stats.plot_eafdiff(f, "latency", "accuracy", "coupled", "nope", tmp_path / "x")
+
+
+def test_attainment_axes_follow_the_figures_log_rule_with_labels_at_the_decades_only():
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import NullLocator
+
+    from evo_codesign.plot.base import Axis
+
+    P = np.array([[0.3, 1.0], [7.5, 40.0]])  # spans of 25 (under the rule's 30) and 40
+    _, _, logs = stats._frame(P, np.array([1.0, -1.0]))
+    assert logs.tolist() == [Axis("x", "").is_log(P[:, 0]), Axis("y", "").is_log(P[:, 1])] == [False, True]
+    ax = Figure().add_subplot()
+    lim, _, logs = stats._frame(P, np.array([1.0, -1.0]))
+    stats._decorate(ax, lim, logs, "x", "y")
+    assert ax.get_yscale() == "log" and isinstance(ax.yaxis.get_minor_locator(), NullLocator)
+    assert ax.get_xscale() == "linear"

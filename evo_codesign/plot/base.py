@@ -6,8 +6,8 @@ Conventions every figure keeps, so that it can go into a paper as it is:
 * one colour per strategy (or run), in sorted order, the same in every figure of a comparison; one
   marker per seed;
 * every objective axis says which way is better (``← better`` / ``→ better`` in its label, along
-  the axis: on a turned y label the arrow points down or up); costs that span more than a decade
-  (latency, energy, area) are drawn on log axes;
+  the axis: on a turned y label the arrow points down or up); costs that span a factor of 30 or
+  more (latency, energy, area on most fronts) are drawn on log axes, labelled at the decades;
 * labels are wrapped and never carry source paths; titles sit above the panels (constrained layout);
 * every hypervolume axis says which front it scores (a final front or every design evaluated so
   far) and against which reference.
