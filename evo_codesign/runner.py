@@ -227,8 +227,7 @@ def fork_safe() -> bool:
 def _forked_call(i: int) -> tuple[int, Any]:
     assert _FORKED is not None, "fork_map's worker has no tasks (was it forked?)"
     fn, tasks = _FORKED
-    with one_blas_thread():  # two workers on two cores: no BLAS threads besides them
-        return i, fn(tasks[i])
+    return i, fn(tasks[i])  # on one BLAS thread, as fork_map forked it
 
 
 def fork_map(fn: Callable[[Any], Any], tasks: Sequence[Any], *, n_jobs: int,

@@ -160,3 +160,20 @@ def test_shared_before_fork_prepares_the_surrogate_and_the_run_metadata():
     assert calls == [1] and _versions.cache_info().currsize == 1  # asked here, cached for the workers
     shared_before_fork(SimpleNamespace())  # an evaluator without a surrogate (or one without prepare)
     shared_before_fork(SimpleNamespace(surrogate=object()))
+
+
+def _blas_threads_after_products(_):
+    import os
+
+    A = np.random.default_rng(0).random((50, 100))
+    for _ in range(5):
+        A @ A.T
+    from threadpoolctl import threadpool_info
+
+    return len(os.listdir("/proc/self/task")), {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+
+
+@linux
+def test_forked_workers_run_blas_on_one_thread_and_start_no_blas_threads():
+    for threads, blas in fork_map(_blas_threads_after_products, [0, 1], n_jobs=2):
+        assert threads == 1 and blas <= {1}
