@@ -281,7 +281,6 @@ def _frame(P: np.ndarray, sign: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
     """(axis limits (2, 2), the worse end of each axis, log-scale flags) around points ``P``; an
     axis is a log axis by the rule of every other figure (:meth:`evo_codesign.plot.base.Axis.is_log`)."""
     from .plot.base import Axis
-
     lo, hi = P.min(axis=0), P.max(axis=0)
     logs = np.array([Axis(str(j), "").is_log(P[:, j]) for j in range(P.shape[1])], dtype=bool)
     pad = np.where(hi > lo, 0.05 * (hi - lo), np.maximum(np.abs(hi) * 0.05, 1e-9))
@@ -291,7 +290,6 @@ def _frame(P: np.ndarray, sign: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
 
 def _decorate(ax, lim: np.ndarray, logs: np.ndarray, xlabel: str, ylabel: str) -> None:
     from matplotlib.ticker import NullLocator
-
     ax.set(xscale="log" if logs[0] else "linear", yscale="log" if logs[1] else "linear", xlim=tuple(lim[:, 0]),
            ylim=tuple(lim[:, 1]), xlabel=xlabel, ylabel=ylabel)
     for axis, log in zip((ax.xaxis, ax.yaxis), logs):
